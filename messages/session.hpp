@@ -38,10 +38,24 @@ struct normalized_result {
   bool callback_requested = false;
   nullable<std::string> preferred_callback_window;
   nullable<review_reason> human_review_reason;
-  nullable<std::string> blocked_reason;
+  /// Failing eligibility letters, a list as the predecessor wrote it (e.g. ["a", "c"]).
+  nullable<std::vector<std::string>> blocked_reason;
   std::string started_at;
   std::string ended_at;
   bool operator==(const normalized_result&) const = default;
+};
+
+}  // namespace opencloser
+
+namespace opencloser {
+
+/// Local idempotency key (domain.md §10): inserting an existing key means "already applied".
+struct local_idempotency_key {
+  std::string session_id;
+  std::string call_id;   ///< mock provider call id or ""
+  std::string event_id;  ///< or ""
+  writeback_kind kind = writeback_kind::session_state;
+  auto operator<=>(const local_idempotency_key&) const = default;
 };
 
 }  // namespace opencloser

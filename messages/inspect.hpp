@@ -1,0 +1,185 @@
+#pragma once
+// CAF 0.17 inspection of the whole vocabulary. Included only by actor TUs and the type
+// registry: the domain logic sees the plain structs and never this header.
+
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
+
+#include "messages/call.hpp"
+#include "messages/queue.hpp"
+#include "messages/report.hpp"
+#include "messages/session.hpp"
+#include "messages/settings.hpp"
+#include "messages/writeback.hpp"
+
+namespace opencloser {
+
+/// An engaged flag plus the value; the load callback writes the pair back on deserialization.
+template <class Inspector, class T>
+typename Inspector::result_type inspect(Inspector& f, nullable<T>& x) {
+  bool engaged = x.has_value();
+  T value = engaged ? *x : T{};
+  auto store = [&]() -> caf::error {
+    if (engaged)
+      x = std::move(value);
+    else
+      x.reset();
+    return caf::none;
+  };
+  return f(caf::meta::type_name("nullable"), engaged, value, caf::meta::load_callback(store));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_item& x) {
+  return f(caf::meta::type_name("queue_item"), x.queue_item_id, x.facility_name, x.phone_number,
+           x.timezone, x.default_tz_applied, x.email, x.attempt_count, x.dnc_flag, x.status,
+           x.last_decision_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, eligibility_decision& x) {
+  return f(caf::meta::type_name("eligibility_decision"), x.decision_id, x.queue_item_id,
+           x.session_id, x.decided_at, x.outcome, x.rules, x.failing_rules,
+           x.default_tz_applied, x.default_tz_substituted_for);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, data_quality_warning& x) {
+  return f(caf::meta::type_name("data_quality_warning"), x.code, x.field, x.message);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation_turn& x) {
+  return f(caf::meta::type_name("conversation_turn"), x.role, x.text);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation& x) {
+  return f(caf::meta::type_name("conversation"), x.fixture_id, x.turns);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, payload_entry& x) {
+  return f(caf::meta::type_name("payload_entry"), x.key, x.value_kind, x.integer, x.text);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transport_event& x) {
+  return f(caf::meta::type_name("transport_event"), x.event_id, x.type, x.timestamp, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transport_fixture& x) {
+  return f(caf::meta::type_name("transport_fixture"), x.fixture_id, x.events);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mock_call_event& x) {
+  return f(caf::meta::type_name("mock_call_event"), x.session_id, x.event_id, x.type,
+           x.received_at, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conflicting_event_audit& x) {
+  return f(caf::meta::type_name("conflicting_event_audit"), x.audit_id, x.session_id, x.event_id,
+           x.conflicting_event_type, x.received_at, x.full_event_payload,
+           x.preserved_disposition);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, extraction& x) {
+  return f(caf::meta::type_name("extraction"), x.captured_email, x.captured_email_unverified,
+           x.callback_requested, x.preferred_callback_window, x.role, x.intent,
+           x.refusal_topics);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, persona_output& x) {
+  return f(caf::meta::type_name("persona_output"), x.persona_version, x.final_disposition,
+           x.summary, x.extraction, x.human_review_reason, x.disclosure_completed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_outcome& x) {
+  return f(caf::meta::type_name("call_outcome"), x.session_id, x.call_id, x.events, x.audits,
+           x.idempotency_event_ids, x.persona, x.first_terminal, x.final_disposition,
+           x.transcript, x.log_warnings);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_record& x) {
+  return f(caf::meta::type_name("session_record"), x.session_id, x.queue_item_id,
+           x.persona_version, x.state, x.final_disposition, x.blocked_reason,
+           x.mock_provider_call_id, x.started_at, x.ended_at, x.mode, x.drain_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, normalized_result& x) {
+  return f(caf::meta::type_name("normalized_result"), x.session_id, x.queue_item_id,
+           x.mock_provider_call_id, x.persona_version, x.final_disposition, x.summary,
+           x.transcript_pointer, x.captured_email, x.captured_email_unverified,
+           x.callback_requested, x.preferred_callback_window, x.human_review_reason,
+           x.blocked_reason, x.started_at, x.ended_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, local_idempotency_key& x) {
+  return f(caf::meta::type_name("local_idempotency_key"), x.session_id, x.call_id, x.event_id,
+           x.kind);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, phone_call_payload& x) {
+  return f(caf::meta::type_name("phone_call_payload"), x.session_id, x.queue_item_id,
+           x.mock_provider_call_id, x.persona_version, x.final_disposition, x.summary,
+           x.started_at, x.ended_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_status_update& x) {
+  return f(caf::meta::type_name("queue_status_update"), x.session_id, x.queue_item_id,
+           x.previous_status, x.new_status, x.transition_reason, x.transition_at,
+           x.set_dnc_flag);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_payload& x) {
+  return f(caf::meta::type_name("task_payload"), x.task_id, x.session_id, x.queue_item_id,
+           x.kind, x.subject, x.reason_code, x.preferred_callback_window, x.captured_email,
+           x.assigned_to, x.persona_version, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, writeback_plan& x) {
+  return f(caf::meta::type_name("writeback_plan"), x.session_id, x.phone_call_activity,
+           x.queue_status, x.task);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, emit_result& x) {
+  return f(caf::meta::type_name("emit_result"), x.session_id, x.record_kind,
+           x.dataverse_record_id, x.idempotency_key, x.write_status, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_outcome& x) {
+  return f(caf::meta::type_name("session_outcome"), x.session_id, x.queue_item_id, x.status,
+           x.block_reason, x.message, x.final_disposition, x.warnings);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_counters& x) {
+  return f(caf::meta::type_name("http_counters"), x.requests, x.retries, x.throttled,
+           x.token_requests, x.writes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_report& x) {
+  return f(caf::meta::type_name("run_report"), x.run_id, x.command, x.mode, x.resumed, x.outcome,
+           x.persona_version, x.mock_provider_call_id, x.started_at, x.ended_at, x.artifact_dir,
+           x.operations_replayed, x.writeback_mode, x.http);
+}
+
+}  // namespace opencloser

@@ -1,0 +1,37 @@
+#include "messages/type_registry.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+#include "messages/inspect.hpp"
+
+namespace opencloser {
+
+void register_message_types(caf::actor_system_config& cfg) {
+  // add_message_type<T> also registers std::vector<T>.
+  cfg.add_message_type<queue_item>("opencloser::queue_item")
+      .add_message_type<eligibility_decision>("opencloser::eligibility_decision")
+      .add_message_type<data_quality_warning>("opencloser::data_quality_warning")
+      .add_message_type<conversation_turn>("opencloser::conversation_turn")
+      .add_message_type<conversation>("opencloser::conversation")
+      .add_message_type<payload_entry>("opencloser::payload_entry")
+      .add_message_type<transport_event>("opencloser::transport_event")
+      .add_message_type<transport_fixture>("opencloser::transport_fixture")
+      .add_message_type<mock_call_event>("opencloser::mock_call_event")
+      .add_message_type<conflicting_event_audit>("opencloser::conflicting_event_audit")
+      .add_message_type<extraction>("opencloser::extraction")
+      .add_message_type<persona_output>("opencloser::persona_output")
+      .add_message_type<call_outcome>("opencloser::call_outcome")
+      .add_message_type<session_record>("opencloser::session_record")
+      .add_message_type<normalized_result>("opencloser::normalized_result")
+      .add_message_type<local_idempotency_key>("opencloser::local_idempotency_key")
+      .add_message_type<phone_call_payload>("opencloser::phone_call_payload")
+      .add_message_type<queue_status_update>("opencloser::queue_status_update")
+      .add_message_type<task_payload>("opencloser::task_payload")
+      .add_message_type<writeback_plan>("opencloser::writeback_plan")
+      .add_message_type<emit_result>("opencloser::emit_result")
+      .add_message_type<session_outcome>("opencloser::session_outcome")
+      .add_message_type<http_counters>("opencloser::http_counters")
+      .add_message_type<run_report>("opencloser::run_report");
+}
+
+}  // namespace opencloser

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make demo: what opencloser can do today, run for real on the bundled fixtures.
+# The Dataverse pipeline (emulator, run-crm, drain) is not built yet; until it is, the demo runs
+# the domain core through `opencloser simulate`, which writes the session artifacts locally.
+set -uo pipefail
+build=${1:-build}
+bin="$build/cli/opencloser"
+fx=tests/fixtures
+out=${DEMO_ARTIFACTS:-$build/demo-artifacts}
+rm -rf "$out"
+export OPENCLOSER_CLOCK_NOW=${OPENCLOSER_CLOCK_NOW:-2026-05-22T19:00:00.000Z}
+
+cat <<INTRO
+opencloser demo — domain core only (no Dataverse yet)
+  Each scenario loads a queue item, checks eligibility at $OPENCLOSER_CLOCK_NOW (12:00 in
+  Los Angeles), places a mock call from a transport fixture, runs the ALF persona on a
+  conversation fixture, redacts the transcript and plans the write-back. Nothing is sent
+  anywhere: the artifacts land in $out.
+
+INTRO
+
+scenario() {
+  local title=$1 item=$2 transport=$3 conversation=${4:-}
+  echo "== $title"
+  local args=(simulate --queue-item "$fx/queue_items/$item.json"
+    --transport-fixture "$fx/transport_events/$transport" --artifacts-dir "$out")
+  [ -n "$conversation" ] && args+=(--conversation-fixture "$fx/conversations/$conversation")
+  "$bin" "${args[@]}"
+  echo "   (exit code $?)"
+  echo
+}
+
+scenario "Owner asks for a callback on a weekday afternoon" ready standard callback_weekday_pm
+scenario "Director gives an email, hears it read back, confirms" ready standard email_captured_director
+scenario "Contact asks not to be called again" ready standard do_not_call
+scenario "Unsure who they are talking to: human review" ready standard uncertain_role
+scenario "Nobody answers" ready no_answer
+scenario "A late 'failed' after 'completed' is audited, not obeyed" ready late_failed callback_weekday_pm
+scenario "Row flagged do-not-call: blocked by eligibility (rule d)" dnc standard callback_weekday_pm
+scenario "Everything wrong with the row: rules a, c, d, e, f" everything_wrong standard
+
+echo "Artifacts of every session: $out"
+ls "$out" | head -20
+first=$(ls "$out" | head -1)
+if [ -n "$first" ]; then
+  echo
+  echo "For example, $out/$first:"
+  ls "$out/$first"
+fi
