@@ -37,7 +37,11 @@ scenario "Unsure who they are talking to: human review" ready standard uncertain
 scenario "Nobody answers" ready no_answer
 scenario "A late 'failed' after 'completed' is audited, not obeyed" ready late_failed callback_weekday_pm
 scenario "Row flagged do-not-call: blocked by eligibility (rule d)" dnc standard callback_weekday_pm
-scenario "Everything wrong with the row: rules a, c, d, e, f" everything_wrong standard
+OPENCLOSER_CLOCK_NOW=2026-05-22T11:00:00.000Z \
+  scenario "Everything wrong with the row, at 04:00 in Los Angeles: rules a, c, d, e, f" \
+  everything_wrong standard
+scenario "A malformed fixture is refused before anything is written" ready \
+  ../malformed/transport_events/voicemail_string
 
 echo "Artifacts of every session: $out"
 ls "$out" | head -20
