@@ -27,10 +27,10 @@ int main(int argc, char** argv) {
       ->required();
   simulate->add_option("--transport-fixture", sim.transport_fixture, "transport-event fixture")
       ->required();
-  simulate->add_option("--conversation-fixture", sim.conversation_fixture,
-                       "conversation fixture");
+  simulate->add_option("--conversation-fixture", sim.conversation_fixture, "conversation fixture");
   simulate->add_option("--config", sim.config, "Slice 1 config")->capture_default_str();
-  simulate->add_option("--slice2-config", sim.slice2_config, "Slice 2 config")->capture_default_str();
+  simulate->add_option("--slice2-config", sim.slice2_config, "Slice 2 config")
+      ->capture_default_str();
   simulate->add_option("--artifacts-dir", sim.artifacts_dir, "artifact root ([artifacts].dir)");
   simulate->add_flag("--dry-run", sim.dry_run, "mark the session as a dry run");
 

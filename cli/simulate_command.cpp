@@ -4,7 +4,6 @@
 #include <optional>
 
 #include "actors/call_simulator/persona.hpp"
-#include "actors/common/ids.hpp"
 #include "actors/supervisor/session_simulation.hpp"
 #include "adapters/artifacts/session_artifacts.hpp"
 #include "adapters/config/config_loader.hpp"
@@ -39,7 +38,8 @@ int run_simulate(const simulate_options& o) {
     config = load_settings(o.config, o.slice2_config, environment);
     if (auto clock = environment("OPENCLOSER_CLOCK_NOW")) {
       frozen = parse_utc_ms(*clock);
-      if (!frozen) throw std::runtime_error("OPENCLOSER_CLOCK_NOW is not a UtcMs timestamp: " + *clock);
+      if (!frozen)
+        throw std::runtime_error("OPENCLOSER_CLOCK_NOW is not a UtcMs timestamp: " + *clock);
     }
   } catch (const std::exception& e) {
     error_line(e.what());
@@ -58,7 +58,8 @@ int run_simulate(const simulate_options& o) {
     item = load_queue_item_file(o.queue_item);
     transport = load_transport_fixture(resolve_fixture_path(o.transport_fixture, "transport"));
     if (!o.conversation_fixture.empty())
-      conv = load_conversation_fixture(resolve_fixture_path(o.conversation_fixture, "conversation"));
+      conv =
+          load_conversation_fixture(resolve_fixture_path(o.conversation_fixture, "conversation"));
     redactor = transcript_redactor::compile(config.redaction);
   } catch (const std::exception& e) {
     error_line(e.what());
@@ -67,18 +68,9 @@ int run_simulate(const simulate_options& o) {
 
   const os_zone_database zones;
   const product_clock clock{frozen};
-  session_inputs in;
-  in.item = item;
-  in.transport = &transport;
-  in.conversation = conv ? &*conv : nullptr;
-  in.config = &config;
-  in.zones = &zones;
-  in.redactor = &*redactor;
-  in.clock = &clock;
-  in.owners = {config.task_owner_callback, config.task_owner_review};
-  in.mode = o.dry_run ? run_mode::dry_run : run_mode::write_enabled;
-  in.ids = [](std::string_view prefix) { return mint_id(prefix); };
-  const session_run run = simulate_session(in);
+  const session_run run = simulate_session(
+      offline_inputs(item, transport, conv ? &*conv : nullptr, config, zones, *redactor, clock,
+                     o.dry_run ? run_mode::dry_run : run_mode::write_enabled));
   if (run.call)
     for (const auto& w : run.call->log_warnings) warning_line(w);
 
@@ -103,14 +95,13 @@ int run_simulate(const simulate_options& o) {
     labelled("human_review_reason", to_string(*run.result.human_review_reason));
   labelled("summary", run.result.summary);
   labelled("phone_call", run.plan.phone_call_activity ? "planned" : "");
-  labelled("queue_status",
-           std::string(to_string(update.previous_status)) + " -> " +
-               std::string(to_string(update.new_status)) +
-               (update.set_dnc_flag ? " (DNC flag set)" : ""));
+  labelled("queue_status", std::string(to_string(update.previous_status)) + " -> " +
+                               std::string(to_string(update.new_status)) +
+                               (update.set_dnc_flag ? " (DNC flag set)" : ""));
   if (run.plan.task)
     labelled("task", std::string(to_string(run.plan.task->kind)) + ": " + run.plan.task->subject);
-  labelled("attempts", std::to_string(item.attempt_count) + " -> " +
-                           std::to_string(run.attempts_after));
+  labelled("attempts",
+           std::to_string(item.attempt_count) + " -> " + std::to_string(run.attempts_after));
   labelled("artifact_dir", out.session_dir(run.session.session_id).string());
   labelled("artifacts", join(files, ", "));
   std::vector<std::string> warnings;

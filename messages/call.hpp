@@ -104,7 +104,7 @@ struct call_outcome {
   nullable<persona_output> persona;
   nullable<event_type> first_terminal;
   disposition final_disposition = disposition::failed;
-  std::string transcript;  ///< unredacted; empty when the persona did not run
+  std::string transcript;                 ///< unredacted; empty when the persona did not run
   std::vector<std::string> log_warnings;  ///< e.g. unknown event types
   bool operator==(const call_outcome&) const = default;
 };

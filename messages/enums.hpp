@@ -71,7 +71,12 @@ enum class event_type : std::uint8_t {
   callback_requested,
 };
 
-enum class failure_reason : std::uint8_t { carrier_error, transport_error, invalid_number, unknown };
+enum class failure_reason : std::uint8_t {
+  carrier_error,
+  transport_error,
+  invalid_number,
+  unknown
+};
 
 enum class session_state : std::uint8_t {
   created,
@@ -116,19 +121,19 @@ struct enum_names;
 
 OPENCLOSER_ENUM_NAMES(callable_status, "ready", "in_progress", "completed", "blocked", "dnc");
 OPENCLOSER_ENUM_NAMES(disposition, "interested_callback_requested", "interested_email_captured",
-                      "not_interested", "call_back_later", "wrong_number", "no_answer",
-                      "voicemail", "do_not_call", "needs_human_review", "failed", "blocked");
+                      "not_interested", "call_back_later", "wrong_number", "no_answer", "voicemail",
+                      "do_not_call", "needs_human_review", "failed", "blocked");
 OPENCLOSER_ENUM_NAMES(review_reason, "uncertain_role", "uncertain_intent", "ambiguous_dnc",
-                      "captured_email_invalid_no_callback", "phi_collection_risk",
-                      "legal_request", "non_clinical_topic_escalation", "outside_allowed_claims",
+                      "captured_email_invalid_no_callback", "phi_collection_risk", "legal_request",
+                      "non_clinical_topic_escalation", "outside_allowed_claims",
                       "script_truncated");
 OPENCLOSER_ENUM_NAMES(role_confidence, "confident_decision_maker", "confident_non_decision_maker",
                       "uncertain");
 OPENCLOSER_ENUM_NAMES(intent_classification, "interested", "not_interested", "call_back_later",
                       "dnc_stated", "wrong_number", "uncertain");
-OPENCLOSER_ENUM_NAMES(refusal_topic, "clinical_advice", "legal_advice",
-                      "regulatory_interpretation", "insurance_dispute", "competitor_comparison",
-                      "pricing_specific", "medical_history");
+OPENCLOSER_ENUM_NAMES(refusal_topic, "clinical_advice", "legal_advice", "regulatory_interpretation",
+                      "insurance_dispute", "competitor_comparison", "pricing_specific",
+                      "medical_history");
 OPENCLOSER_ENUM_NAMES(event_type, "connected", "no_answer", "voicemail", "failed", "completed",
                       "callback_requested");
 OPENCLOSER_ENUM_NAMES(failure_reason, "carrier_error", "transport_error", "invalid_number",

@@ -41,8 +41,8 @@ typename Inspector::result_type inspect(Inspector& f, queue_item& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, eligibility_decision& x) {
   return f(caf::meta::type_name("eligibility_decision"), x.decision_id, x.queue_item_id,
-           x.session_id, x.decided_at, x.outcome, x.rules, x.failing_rules,
-           x.default_tz_applied, x.default_tz_substituted_for);
+           x.session_id, x.decided_at, x.outcome, x.rules, x.failing_rules, x.default_tz_applied,
+           x.default_tz_substituted_for);
 }
 
 template <class Inspector>
@@ -77,22 +77,20 @@ typename Inspector::result_type inspect(Inspector& f, transport_fixture& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, mock_call_event& x) {
-  return f(caf::meta::type_name("mock_call_event"), x.session_id, x.event_id, x.type,
-           x.received_at, x.payload);
+  return f(caf::meta::type_name("mock_call_event"), x.session_id, x.event_id, x.type, x.received_at,
+           x.payload);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conflicting_event_audit& x) {
   return f(caf::meta::type_name("conflicting_event_audit"), x.audit_id, x.session_id, x.event_id,
-           x.conflicting_event_type, x.received_at, x.full_event_payload,
-           x.preserved_disposition);
+           x.conflicting_event_type, x.received_at, x.full_event_payload, x.preserved_disposition);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, extraction& x) {
   return f(caf::meta::type_name("extraction"), x.captured_email, x.captured_email_unverified,
-           x.callback_requested, x.preferred_callback_window, x.role, x.intent,
-           x.refusal_topics);
+           x.callback_requested, x.preferred_callback_window, x.role, x.intent, x.refusal_topics);
 }
 
 template <class Inspector>
@@ -104,15 +102,15 @@ typename Inspector::result_type inspect(Inspector& f, persona_output& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_outcome& x) {
   return f(caf::meta::type_name("call_outcome"), x.session_id, x.call_id, x.events, x.audits,
-           x.idempotency_event_ids, x.persona, x.first_terminal, x.final_disposition,
-           x.transcript, x.log_warnings);
+           x.idempotency_event_ids, x.persona, x.first_terminal, x.final_disposition, x.transcript,
+           x.log_warnings);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_record& x) {
-  return f(caf::meta::type_name("session_record"), x.session_id, x.queue_item_id,
-           x.persona_version, x.state, x.final_disposition, x.blocked_reason,
-           x.mock_provider_call_id, x.started_at, x.ended_at, x.mode, x.drain_id);
+  return f(caf::meta::type_name("session_record"), x.session_id, x.queue_item_id, x.persona_version,
+           x.state, x.final_disposition, x.blocked_reason, x.mock_provider_call_id, x.started_at,
+           x.ended_at, x.mode, x.drain_id);
 }
 
 template <class Inspector>
@@ -133,22 +131,21 @@ typename Inspector::result_type inspect(Inspector& f, local_idempotency_key& x) 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, phone_call_payload& x) {
   return f(caf::meta::type_name("phone_call_payload"), x.session_id, x.queue_item_id,
-           x.mock_provider_call_id, x.persona_version, x.final_disposition, x.summary,
-           x.started_at, x.ended_at);
+           x.mock_provider_call_id, x.persona_version, x.final_disposition, x.summary, x.started_at,
+           x.ended_at);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_status_update& x) {
   return f(caf::meta::type_name("queue_status_update"), x.session_id, x.queue_item_id,
-           x.previous_status, x.new_status, x.transition_reason, x.transition_at,
-           x.set_dnc_flag);
+           x.previous_status, x.new_status, x.transition_reason, x.transition_at, x.set_dnc_flag);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_payload& x) {
-  return f(caf::meta::type_name("task_payload"), x.task_id, x.session_id, x.queue_item_id,
-           x.kind, x.subject, x.reason_code, x.preferred_callback_window, x.captured_email,
-           x.assigned_to, x.persona_version, x.created_at);
+  return f(caf::meta::type_name("task_payload"), x.task_id, x.session_id, x.queue_item_id, x.kind,
+           x.subject, x.reason_code, x.preferred_callback_window, x.captured_email, x.assigned_to,
+           x.persona_version, x.created_at);
 }
 
 template <class Inspector>
@@ -159,8 +156,8 @@ typename Inspector::result_type inspect(Inspector& f, writeback_plan& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, emit_result& x) {
-  return f(caf::meta::type_name("emit_result"), x.session_id, x.record_kind,
-           x.dataverse_record_id, x.idempotency_key, x.write_status, x.error);
+  return f(caf::meta::type_name("emit_result"), x.session_id, x.record_kind, x.dataverse_record_id,
+           x.idempotency_key, x.write_status, x.error);
 }
 
 template <class Inspector>

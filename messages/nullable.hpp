@@ -17,8 +17,7 @@ struct nullable : std::optional<T> {
   /// One assignment for values, optionals and nullopt (the inherited set is ambiguous with the
   /// implicit copy assignment through the converting constructors).
   template <class U>
-    requires(!std::is_same_v<std::remove_cvref_t<U>, nullable>)
-  nullable& operator=(U&& other) {
+  requires(!std::is_same_v<std::remove_cvref_t<U>, nullable>) nullable& operator=(U&& other) {
     std::optional<T>::operator=(std::forward<U>(other));
     return *this;
   }

@@ -24,9 +24,9 @@ enum class exit_status : std::uint8_t {
 
 template <>
 struct enum_names<exit_status> {
-  static constexpr auto values = std::to_array<std::string_view>(
-      {"completed", "no-callable-item", "no-resume-needed", "blocked", "resume_needed", "failed",
-       "cancelled"});
+  static constexpr auto values =
+      std::to_array<std::string_view>({"completed", "no-callable-item", "no-resume-needed",
+                                       "blocked", "resume_needed", "failed", "cancelled"});
 };
 
 constexpr int exit_code_of(exit_status status) {
@@ -65,7 +65,7 @@ struct http_counters {
 
 /// `run-report.json` (the parts that are not already in a session outcome).
 struct run_report {
-  std::string run_id;  ///< `run_<32 hex>`
+  std::string run_id;   ///< `run_<32 hex>`
   std::string command;  ///< run-crm | resume | drain-item
   run_mode mode = run_mode::dry_run;
   bool resumed = false;

@@ -41,8 +41,8 @@ call_outcome process_call_events(const std::string& session_id, const std::strin
     out.idempotency_event_ids.push_back(event.event_id);
     if (out.first_terminal) {  // late event
       if (is_terminal(*type))
-        out.audits.push_back({mint_audit_id(), session_id, event.event_id, *type,
-                              event.timestamp, event.payload, *decided});
+        out.audits.push_back({mint_audit_id(), session_id, event.event_id, *type, event.timestamp,
+                              event.payload, *decided});
       continue;
     }
     out.events.push_back({session_id, event.event_id, *type, event.timestamp, event.payload});
@@ -56,8 +56,7 @@ call_outcome process_call_events(const std::string& session_id, const std::strin
     }
   }
   out.final_disposition =
-      decided ? *decided
-              : resolve_disposition(std::nullopt, out.persona ? &*out.persona : nullptr);
+      decided ? *decided : resolve_disposition(std::nullopt, out.persona ? &*out.persona : nullptr);
   return out;
 }
 

@@ -16,7 +16,8 @@ bool is_guid(std::string_view text);
 std::string canonical_guid(std::string_view guid);
 
 /// The namespace of every UUIDv5 the product derives (fixtures.md §5.2, dataverse.md §7.2).
-inline constexpr std::string_view opencloser_uuid_namespace = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+inline constexpr std::string_view opencloser_uuid_namespace =
+    "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
 
 /// RFC 4122 UUID version 5 (SHA-1) of `name` in `namespace_guid`, lower-case with dashes.
 std::string uuid_v5(std::string_view namespace_guid, std::string_view name);

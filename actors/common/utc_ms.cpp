@@ -26,9 +26,8 @@ int number(std::string_view text, std::size_t pos, std::size_t count) {
 bool is_utc_ms(std::string_view t) {
   // 2026-06-01T16:00:00.000Z
   return t.size() == 24 && digits(t, 0, 4) && t[4] == '-' && digits(t, 5, 2) && t[7] == '-' &&
-         digits(t, 8, 2) && t[10] == 'T' && digits(t, 11, 2) && t[13] == ':' &&
-         digits(t, 14, 2) && t[16] == ':' && digits(t, 17, 2) && t[19] == '.' &&
-         digits(t, 20, 3) && t[23] == 'Z';
+         digits(t, 8, 2) && t[10] == 'T' && digits(t, 11, 2) && t[13] == ':' && digits(t, 14, 2) &&
+         t[16] == ':' && digits(t, 17, 2) && t[19] == '.' && digits(t, 20, 3) && t[23] == 'Z';
 }
 
 std::optional<unix_ms> parse_utc_ms(std::string_view t) {

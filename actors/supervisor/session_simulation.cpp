@@ -1,6 +1,7 @@
 #include "actors/supervisor/session_simulation.hpp"
 
 #include "actors/call_simulator/call_events.hpp"
+#include "actors/common/ids.hpp"
 #include "actors/queue_loader/eligibility.hpp"
 
 namespace opencloser {
@@ -8,8 +9,7 @@ namespace opencloser {
 namespace {
 
 bool is_e164(const std::string& phone) {
-  if (phone.size() < 3 || phone.size() > 16 || phone[0] != '+' || phone[1] < '1' ||
-      phone[1] > '9')
+  if (phone.size() < 3 || phone.size() > 16 || phone[0] != '+' || phone[1] < '1' || phone[1] > '9')
     return false;
   for (std::size_t i = 2; i < phone.size(); ++i)
     if (phone[i] < '0' || phone[i] > '9') return false;
@@ -22,9 +22,8 @@ std::optional<data_quality_warning> phone_warning(const queue_item& item) {
   if (!item.phone_number || item.phone_number->empty() || is_e164(*item.phone_number))
     return std::nullopt;
   return data_quality_warning{"non_e164_phone", "queue.phone",
-                              "phone number '" + *item.phone_number +
-                                  "' of queue item '" + item.queue_item_id +
-                                  "' is not E.164; it was kept as is"};
+                              "phone number '" + *item.phone_number + "' of queue item '" +
+                                  item.queue_item_id + "' is not E.164; it was kept as is"};
 }
 
 session_run simulate_session(const session_inputs& in) {
@@ -79,9 +78,27 @@ session_run simulate_session(const session_inputs& in) {
   run.keys = session_idempotency_keys(facts, run.plan);
   run.attempts_after = attempts_after(facts);
   s.final_disposition = run.result.final_disposition;
-  if (run.result.blocked_reason) s.blocked_reason = failing_letters(run.decision);
+  if (run.result.blocked_reason) s.blocked_reason = blocked_reason_letters(run.decision);
   s.ended_at = run.result.ended_at;
   return run;
+}
+
+session_inputs offline_inputs(const queue_item& item, const transport_fixture& transport,
+                              const struct conversation* conversation, const settings& config,
+                              const zone_database& zones, const transcript_redactor& redactor,
+                              const product_clock& clock, run_mode mode) {
+  session_inputs in;
+  in.item = item;
+  in.transport = &transport;
+  in.conversation = conversation;
+  in.config = &config;
+  in.zones = &zones;
+  in.redactor = &redactor;
+  in.clock = &clock;
+  in.owners = {config.task_owner_callback, config.task_owner_review};
+  in.mode = mode;
+  in.ids = [](std::string_view prefix) { return mint_id(prefix); };
+  return in;
 }
 
 }  // namespace opencloser

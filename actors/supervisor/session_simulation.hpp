@@ -53,6 +53,12 @@ struct session_run {
 
 session_run simulate_session(const session_inputs& in);
 
+/// The usual wiring: task owners from `[task_owners]`, random ids.
+session_inputs offline_inputs(const queue_item& item, const transport_fixture& transport,
+                              const struct conversation* conversation, const settings& config,
+                              const zone_database& zones, const transcript_redactor& redactor,
+                              const product_clock& clock, run_mode mode);
+
 /// `non_e164_phone` when a non-empty phone does not match `^\+[1-9][0-9]{1,14}$`.
 std::optional<data_quality_warning> phone_warning(const queue_item& item);
 

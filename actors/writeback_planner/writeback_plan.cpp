@@ -1,6 +1,7 @@
 #include "actors/writeback_planner/writeback_plan.hpp"
 
 #include "actors/common/text.hpp"
+#include "actors/queue_loader/eligibility.hpp"
 #include "actors/writeback_planner/emission.hpp"
 
 namespace opencloser {
@@ -9,22 +10,15 @@ namespace {
 
 constexpr std::size_t summary_limit = 200;
 
-bool blocked_path(const session_facts& facts) { return facts.call == nullptr; }
+bool blocked_path(const session_facts& facts) {
+  return facts.call == nullptr;
+}
 
 const persona_output* persona_of(const session_facts& facts) {
   return facts.call && facts.call->persona ? &*facts.call->persona : nullptr;
 }
 
 }  // namespace
-
-std::string failing_letters(const eligibility_decision& decision) {
-  std::string letters;
-  for (const auto& letter : decision.failing_rules) {
-    if (!letters.empty()) letters += ',';
-    letters += letter;
-  }
-  return letters;
-}
 
 normalized_result build_normalized_result(const session_facts& facts) {
   normalized_result r;
@@ -33,7 +27,7 @@ normalized_result build_normalized_result(const session_facts& facts) {
   r.started_at = facts.started_at;
   r.ended_at = facts.ended_at;
   if (blocked_path(facts)) {
-    const auto letters = failing_letters(*facts.decision);
+    const auto letters = blocked_reason_letters(*facts.decision);
     r.final_disposition = disposition::blocked;
     r.blocked_reason = facts.decision->failing_rules;
     r.summary = "Blocked by eligibility: " + letters + ".";
@@ -54,8 +48,8 @@ normalized_result build_normalized_result(const session_facts& facts) {
     r.human_review_reason = persona->human_review_reason;
     if (facts.transcript_written) r.transcript_pointer = std::string("transcript.txt");
   } else {
-    r.summary = "Disposition: " + std::string(to_string(r.final_disposition)) +
-                "; no persona interaction.";
+    r.summary =
+        "Disposition: " + std::string(to_string(r.final_disposition)) + "; no persona interaction.";
   }
   return r;
 }
@@ -75,7 +69,7 @@ writeback_plan plan_writeback(const session_facts& facts, const normalized_resul
   q.new_status = rule.new_status.value_or(facts.item.status);
   q.set_dnc_flag = rule.set_dnc_flag;
   if (blocked_path(facts)) {
-    q.transition_reason = "blocked_by_eligibility: " + failing_letters(*facts.decision);
+    q.transition_reason = "blocked_by_eligibility: " + blocked_reason_letters(*facts.decision);
     q.transition_at = facts.now;
     return plan;  // no Phone Call, no Task
   }
@@ -114,9 +108,8 @@ writeback_plan plan_writeback(const session_facts& facts, const normalized_resul
     } else {
       task.reason_code = result.human_review_reason;
       task.subject = "Review " +
-                     std::string(result.human_review_reason
-                                     ? to_string(*result.human_review_reason)
-                                     : std::string_view("unknown")) +
+                     std::string(result.human_review_reason ? to_string(*result.human_review_reason)
+                                                            : std::string_view("unknown")) +
                      " for " + facts.item.facility_name;
       task.assigned_to = owners.review;
     }

@@ -32,9 +32,6 @@ struct task_owner_choice {
   std::string review;
 };
 
-/// `Blocked by eligibility: a,c.` / `blocked_by_eligibility: a,c` use these letters.
-std::string failing_letters(const eligibility_decision& decision);
-
 normalized_result build_normalized_result(const session_facts& facts);
 
 writeback_plan plan_writeback(const session_facts& facts, const normalized_result& result,

@@ -4,7 +4,9 @@ namespace opencloser {
 
 namespace {
 
-json::value str(const nullable<std::string>& v) { return v ? json::value{*v} : json::value{}; }
+json::value str(const nullable<std::string>& v) {
+  return v ? json::value{*v} : json::value{};
+}
 
 template <class E>
 json::value name(const nullable<E>& v) {
@@ -161,7 +163,8 @@ json::value conflicting_events_json(const std::string& session_id,
 
 json::value dry_run_marker_json(const std::string& session_id) {
   json::value v;
-  v.set("note", "dry-run: no Dataverse write was sent; writeback.json shows the planned write-back");
+  v.set("note",
+        "dry-run: no Dataverse write was sent; writeback.json shows the planned write-back");
   v.set("schema_version", dry_run_marker_schema_version);
   v.set("session_id", session_id);
   return v;

@@ -20,8 +20,8 @@ json::value to_json(const eligibility_decision& d);  ///< eligibility-decision.j
 json::value to_json(const normalized_result& r);     ///< session-result.json
 json::value to_json(const phone_call_payload& p);
 json::value to_json(const queue_status_update& u);
-json::value to_json(const task_payload& t);          ///< task.json
-json::value to_json(const writeback_plan& w);        ///< writeback.json, planned-writeback.json
+json::value to_json(const task_payload& t);    ///< task.json
+json::value to_json(const writeback_plan& w);  ///< writeback.json, planned-writeback.json
 json::value to_json(const std::vector<payload_entry>& payload);
 json::value to_json(const conflicting_event_audit& a);
 

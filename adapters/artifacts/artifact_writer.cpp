@@ -71,7 +71,8 @@ void artifact_writer::write_text(std::string_view session_id, std::string_view n
 void artifact_writer::remove(std::string_view session_id, std::string_view name) const {
   std::error_code ec;
   fs::remove(session_dir(session_id) / std::string(name), ec);
-  if (ec) throw std::runtime_error("cannot delete stale " + std::string(name) + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot delete stale " + std::string(name) + ": " + ec.message());
 }
 
 }  // namespace opencloser

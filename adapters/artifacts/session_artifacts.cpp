@@ -26,8 +26,7 @@ std::vector<std::string> write_planned_artifacts(const artifact_writer& out,
   return written;
 }
 
-std::vector<std::string> write_final_artifacts(const artifact_writer& out,
-                                               const session_run& run) {
+std::vector<std::string> write_final_artifacts(const artifact_writer& out, const session_run& run) {
   const auto& sid = run.session.session_id;
   std::vector<std::string> written;
   out.write_json(sid, "writeback.json", to_json(run.plan));

@@ -326,8 +326,7 @@ void load_slice2(settings& s, const std::string& path, const env_lookup& env) {
   // An empty list would leave the retry loop without a delay to use, so it is rejected too.
   auto backoff = retry.array<double>("backoff_seconds", required,
                                      "a non-empty array of numbers >= 0", finite_at_least(0));
-  if (backoff->empty())
-    fail(path, "[retry].backoff_seconds: expected a non-empty array of numbers >= 0");
+  // An empty list is valid: every retry then waits 0 s (dataverse.md §5).
   s.retry.backoff_seconds = std::move(*backoff);
   retry.scalar("retry_after_cap_seconds", required, s.retry.retry_after_cap_seconds, "a number > 0",
                finite_above(0));

@@ -43,8 +43,8 @@ value& value::set(std::string_view key, value v) {
 }
 
 std::string_view value::kind_name() const {
-  static constexpr std::string_view names[] = {"null",      "a boolean", "an integer", "a number",
-                                                "a string",  "an array",  "an object"};
+  static constexpr std::string_view names[] = {"null",     "a boolean", "an integer", "a number",
+                                               "a string", "an array",  "an object"};
   return names[data_.index()];
 }
 
@@ -91,7 +91,8 @@ value parse(std::string_view text) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   const simdjson::padded_string padded(text);
-  if (auto error = parser.parse(padded).get(root)) throw parse_error(simdjson::error_message(error));
+  if (auto error = parser.parse(padded).get(root))
+    throw parse_error(simdjson::error_message(error));
   return convert(root);
 }
 
@@ -104,13 +105,27 @@ void append_escaped(std::string& out, std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";

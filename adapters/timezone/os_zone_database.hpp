@@ -15,9 +15,9 @@
 // Limitations: `Jn` and `n` footer rules follow POSIX (Python's `zoneinfo` is off by one day on
 // these; no tzdata file uses them). A file that starts with the magic but is otherwise malformed,
 // has an invalid footer or exceeds 1 MiB still names a zone, but has no local time (rule c then
-// fails). Loaded zones are cached for the life of the object, so a tzdata upgrade is seen only
-// after a restart; keys that name no zone are not cached (arbitrary queue data must not grow it).
-// Thread-safe: one instance is shared by concurrent sessions.
+// fails) unless date/tz indexes it. Loaded zones are cached for the life of the object, so a tzdata
+// upgrade is seen only after a restart; keys that name no zone are not cached (arbitrary queue data
+// must not grow it). Thread-safe: one instance is shared by concurrent sessions.
 
 #include <cstdint>
 #include <memory>

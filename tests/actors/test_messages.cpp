@@ -44,14 +44,27 @@ TEST_CASE("every message type round-trips through a caf::message") {
   fixture_system fx;
   auto& sys = *fx.sys;
 
-  queue_item item{"0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11", "Maple Court ALF", std::string("+1555"),
-                  nullable<std::string>{}, true, {}, 3, true, callable_status::dnc,
+  queue_item item{"0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11",
+                  "Maple Court ALF",
+                  std::string("+1555"),
+                  nullable<std::string>{},
+                  true,
+                  {},
+                  3,
+                  true,
+                  callable_status::dnc,
                   std::string("2026-05-22T19:00:00.000Z")};
   CHECK(round_trip(sys, item) == item);
 
-  eligibility_decision decision{"dec_1", "q", "ses_1", "2026-05-22T19:00:00.000Z",
-                                eligibility_outcome::block, {true, false, true, true, false, true},
-                                {"b", "e"}, true, nullable<std::string>{}};
+  eligibility_decision decision{"dec_1",
+                                "q",
+                                "ses_1",
+                                "2026-05-22T19:00:00.000Z",
+                                eligibility_outcome::block,
+                                {true, false, true, true, false, true},
+                                {"b", "e"},
+                                true,
+                                nullable<std::string>{}};
   CHECK(round_trip(sys, decision) == decision);
 
   persona_output persona;
@@ -66,9 +79,16 @@ TEST_CASE("every message type round-trips through a caf::message") {
   call_outcome call;
   call.session_id = "ses_1";
   call.call_id = "call_1";
-  call.events = {{"ses_1", "ev-1", event_type::voicemail, "2026-05-22T19:00:00.000Z",
+  call.events = {{"ses_1",
+                  "ev-1",
+                  event_type::voicemail,
+                  "2026-05-22T19:00:00.000Z",
                   {{"voicemail_length_seconds", payload_entry::kind::integer, 22, ""}}}};
-  call.audits = {{"audit_1", "ses_1", "ev-2", event_type::failed, "t",
+  call.audits = {{"audit_1",
+                  "ses_1",
+                  "ev-2",
+                  event_type::failed,
+                  "t",
                   {{"failure_reason", payload_entry::kind::text, 0, "unknown"}},
                   disposition::voicemail}};
   call.persona = persona;
@@ -78,12 +98,21 @@ TEST_CASE("every message type round-trips through a caf::message") {
 
   writeback_plan plan;
   plan.session_id = "ses_1";
-  plan.phone_call_activity = phone_call_payload{"ses_1", "q", std::string("call_1"), "v",
-                                                disposition::voicemail, "s", "t0", "t1"};
+  plan.phone_call_activity = phone_call_payload{
+      "ses_1", "q", std::string("call_1"), "v", disposition::voicemail, "s", "t0", "t1"};
   plan.queue_status = {"ses_1", "q", callable_status::ready, callable_status::dnc, "do_not_call",
-                       "t1", true};
-  plan.task = task_payload{"task_1", "ses_1", "q", task_kind::review, "Review x for y",
-                           review_reason::legal_request, {}, {}, std::string("owner"), "v", "t1"};
+                       "t1",    true};
+  plan.task = task_payload{"task_1",
+                           "ses_1",
+                           "q",
+                           task_kind::review,
+                           "Review x for y",
+                           review_reason::legal_request,
+                           {},
+                           {},
+                           std::string("owner"),
+                           "v",
+                           "t1"};
   CHECK(round_trip(sys, plan) == plan);
 
   normalized_result result;
@@ -91,8 +120,13 @@ TEST_CASE("every message type round-trips through a caf::message") {
   result.human_review_reason = review_reason::script_truncated;
   CHECK(round_trip(sys, result) == result);
 
-  session_outcome outcome{"ses_1", "q", exit_status::resume_needed, std::string("eligibility"),
-                          "m", disposition::failed, {{"non_e164_phone", "queue.phone", "x"}}};
+  session_outcome outcome{"ses_1",
+                          "q",
+                          exit_status::resume_needed,
+                          std::string("eligibility"),
+                          "m",
+                          disposition::failed,
+                          {{"non_e164_phone", "queue.phone", "x"}}};
   CHECK(round_trip(sys, outcome) == outcome);
 
   run_report report;
@@ -102,8 +136,8 @@ TEST_CASE("every message type round-trips through a caf::message") {
   report.operations_replayed = std::string("task");
   CHECK(round_trip(sys, report) == report);
 
-  emit_result emitted{"ses_1", crm_record_kind::task, std::string("guid"), "ses_1",
-                      crm_write_status::confirmed, {}};
+  emit_result emitted{"ses_1", crm_record_kind::task,       std::string("guid"),
+                      "ses_1", crm_write_status::confirmed, {}};
   CHECK(round_trip(sys, emitted) == emitted);
 
   conversation conv{"c", {{"persona", "hi"}, {"contact", "yes"}}};
@@ -120,8 +154,7 @@ TEST_CASE("every message type round-trips through a caf::message") {
 
 TEST_CASE("registration is what gives each type a portable name") {
   fixture_system registered;
-  CHECK(registered.sys->types().portable_name(0, &typeid(queue_item)) ==
-        "opencloser::queue_item");
+  CHECK(registered.sys->types().portable_name(0, &typeid(queue_item)) == "opencloser::queue_item");
   CHECK(registered.sys->types().make_value("opencloser::writeback_plan") != nullptr);
   CHECK(registered.sys->types().make_value("std::vector<opencloser::task_payload>") != nullptr);
   caf::actor_system_config cfg;  // nothing registered

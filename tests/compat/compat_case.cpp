@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "actors/common/ids.hpp"
 #include "actors/supervisor/session_simulation.hpp"
 #include "adapters/artifacts/session_artifacts.hpp"
 #include "adapters/config/config_loader.hpp"
@@ -50,18 +49,10 @@ json::value run_case(const fs::path& dir, const case_key& key, const fs::path& a
   if (!frozen) throw std::invalid_argument("malformed clock in case key: " + key.clock);
   const product_clock clock{*frozen};
 
-  session_inputs in;
-  in.item = item;
-  in.transport = &transport;
-  in.conversation = conv ? &*conv : nullptr;
-  in.config = &config;
-  in.zones = &zones;
-  in.redactor = &redactor;
-  in.clock = &clock;
-  in.owners = {config.task_owner_callback, config.task_owner_review};
-  in.mode = run_mode::write_enabled;  // the predecessor's Slice 1 wrote to its mock CRM
-  in.ids = [](std::string_view prefix) { return mint_id(prefix); };
-  const session_run run = simulate_session(in);
+  // The predecessor's Slice 1 wrote to its mock CRM: a write-mode session, no dry-run marker.
+  const session_run run =
+      simulate_session(offline_inputs(item, transport, conv ? &*conv : nullptr, config, zones,
+                                      redactor, clock, run_mode::write_enabled));
 
   const artifact_writer out(artifacts_root);
   auto files = write_planned_artifacts(out, run);

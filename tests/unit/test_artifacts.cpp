@@ -80,12 +80,12 @@ TEST_CASE("session-result.json has every NormalizedResult field, nulls present")
   r.final_disposition = disposition::blocked;
   r.blocked_reason = std::vector<std::string>{"a", "c"};
   const auto v = to_json(r);
-  CHECK(keys_of(v) == std::vector<std::string>{
-                          "blocked_reason", "callback_requested", "captured_email",
-                          "captured_email_unverified", "ended_at", "final_disposition",
-                          "human_review_reason", "mock_provider_call_id", "persona_version",
-                          "preferred_callback_window", "queue_item_id", "schema_version",
-                          "session_id", "started_at", "summary", "transcript_pointer"});
+  CHECK(keys_of(v) ==
+        std::vector<std::string>{"blocked_reason", "callback_requested", "captured_email",
+                                 "captured_email_unverified", "ended_at", "final_disposition",
+                                 "human_review_reason", "mock_provider_call_id", "persona_version",
+                                 "preferred_callback_window", "queue_item_id", "schema_version",
+                                 "session_id", "started_at", "summary", "transcript_pointer"});
   CHECK(v.find("persona_version")->is_null());
   CHECK(v.find("final_disposition")->as_string() == "blocked");
   CHECK(json::write_compact(*v.find("blocked_reason")) == R"(["a","c"])");
@@ -117,23 +117,25 @@ TEST_CASE("writeback.json: null Phone Call and Task on the blocked path; task.js
   CHECK(v.find("phone_call_activity")->is_null());
   CHECK(v.find("task")->is_null());
   CHECK(keys_of(*v.find("queue_status_update")) ==
-        std::vector<std::string>{"new_status", "previous_status", "queue_item_id",
-                                 "schema_version", "session_id", "transition_at",
-                                 "transition_reason"});
+        std::vector<std::string>{"new_status", "previous_status", "queue_item_id", "schema_version",
+                                 "session_id", "transition_at", "transition_reason"});
   task_payload t;
   t.kind = task_kind::review;
   t.reason_code = review_reason::script_truncated;
   const auto tv = to_json(t);
-  CHECK(keys_of(tv) == std::vector<std::string>{
-                           "assigned_to", "captured_email", "created_at", "persona_version",
-                           "preferred_callback_window", "queue_item_id", "reason_code",
-                           "schema_version", "session_id", "subject", "task_id", "task_kind"});
+  CHECK(keys_of(tv) == std::vector<std::string>{"assigned_to", "captured_email", "created_at",
+                                                "persona_version", "preferred_callback_window",
+                                                "queue_item_id", "reason_code", "schema_version",
+                                                "session_id", "subject", "task_id", "task_kind"});
   CHECK(tv.find("task_kind")->as_string() == "review");
   CHECK(tv.find("reason_code")->as_string() == "script_truncated");
 }
 
 TEST_CASE("conflicting-events.json shape") {
-  conflicting_event_audit a{"audit_1", "ses_1", "ev-3", event_type::failed,
+  conflicting_event_audit a{"audit_1",
+                            "ses_1",
+                            "ev-3",
+                            event_type::failed,
                             "2026-05-22T19:00:03.000Z",
                             {{"failure_reason", payload_entry::kind::text, 0, "unknown"}},
                             disposition::interested_callback_requested};

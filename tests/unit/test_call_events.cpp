@@ -87,8 +87,8 @@ TEST_CASE("duplicates and late events (conformance.md §3)") {
     std::size_t event_rows;
     std::size_t audits;
   } rows[] = {
-      {"dup_both_repeated", 2, 0},  {"dup_callback_repeated", 3, 0}, {"late_failed", 2, 1},
-      {"late_failed_twice", 2, 1},  {"second_completed", 2, 1},      {"reused_id_other_type", 2, 0},
+      {"dup_both_repeated", 2, 0}, {"dup_callback_repeated", 3, 0}, {"late_failed", 2, 1},
+      {"late_failed_twice", 2, 1}, {"second_completed", 2, 1},      {"reused_id_other_type", 2, 0},
       {"late_non_terminal", 2, 0},
   };
   for (const auto& r : rows) {

@@ -75,7 +75,8 @@ TEST_CASE("artifact JSON encoding is byte exact") {
         "    -7\n"
         "  ],\n"
         "  \"obj\": {},\n"
-        "  \"text\": \"quote \\\" backslash \\\\ nl \\n tab \\t ctl \\u0001 caf\xC3\xA9 \xE2\x80\xAF\",\n"
+        "  \"text\": \"quote \\\" backslash \\\\ nl \\n tab \\t ctl \\u0001 caf\xC3\xA9 "
+        "\xE2\x80\xAF\",\n"
         "  \"zeta\": 1\n"
         "}\n");
   CHECK(json::write_compact(v).substr(0, 9) == "{\"zeta\":1");

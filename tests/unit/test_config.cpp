@@ -249,7 +249,6 @@ TEST_CASE("wrong types and out-of-range values are rejected") {
        "[retry].backoff_seconds"},
       {false, "backoff_seconds = [1, 2, 4]", "backoff_seconds = [\"1\"]",
        "[retry].backoff_seconds"},
-      {false, "backoff_seconds = [1, 2, 4]", "backoff_seconds = []", "[retry].backoff_seconds"},
       {false, "backoff_seconds = [1, 2, 4]", "backoff_seconds = 1", "[retry].backoff_seconds"},
       {false, "backoff_seconds = [1, 2, 4]", "backoff_seconds = [nan]", "[retry].backoff_seconds"},
       {false, "retry_after_cap_seconds = 30", "retry_after_cap_seconds = 0",
@@ -418,4 +417,12 @@ TEST_CASE("process_env reads the process environment") {
   CHECK(process_env("OPENCLOSER_TEST_CONFIG_PROBE").value_or("") == "v");
   ::unsetenv("OPENCLOSER_TEST_CONFIG_PROBE");
   CHECK_FALSE(process_env("OPENCLOSER_TEST_CONFIG_PROBE").has_value());
+}
+
+TEST_CASE("an empty backoff list is valid: retries then wait 0 s (conformance.md §9)") {
+  const scratch dir;
+  const auto file = dir.variant(shipped2, "backoff_seconds = [1, 2, 4]", "backoff_seconds = []");
+  const auto s = load_settings(shipped1, file,
+                               [](const std::string&) { return std::optional<std::string>{}; });
+  CHECK(s.retry.backoff_seconds.empty());
 }

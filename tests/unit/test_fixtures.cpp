@@ -7,8 +7,8 @@
 #include "test_support.hpp"
 
 using namespace opencloser;
-using opencloser::testing::fixture;
 using Catch::Matchers::Contains;
+using opencloser::testing::fixture;
 
 namespace {
 
@@ -40,7 +40,8 @@ TEST_CASE("valid transport fixtures load with payloads filtered by the allow-lis
   CHECK(empty.fixture_id == "empty");
 
   // Unknown types are valid input; they reach the core, which skips them.
-  const auto ringing = load_transport_fixture(fixture("transport_events/ringing_then_standard.json"));
+  const auto ringing =
+      load_transport_fixture(fixture("transport_events/ringing_then_standard.json"));
   CHECK(ringing.events.front().type == "ringing");
 }
 
@@ -81,8 +82,8 @@ TEST_CASE("every malformed transport fixture is rejected with a message naming t
 
 TEST_CASE("missing files, directories and bad stems are rejected") {
   const auto missing = fixture("transport_events/does_not_exist.json");
-  CHECK(rejection(missing) == "transport fixture not found or not a regular file: " +
-                                  missing.string());
+  CHECK(rejection(missing) ==
+        "transport fixture not found or not a regular file: " + missing.string());
   const auto dir = fixture("malformed/transport_events/a_directory.json");
   CHECK_THAT(rejection(dir), Contains("not found or not a regular file"));
   CHECK_THROWS_WITH(resolve_fixture_path("fixtures/..", "transport"),
@@ -90,8 +91,7 @@ TEST_CASE("missing files, directories and bad stems are rejected") {
   CHECK_THROWS_WITH(resolve_fixture_path("fixtures/a\\b", "transport"),
                     "invalid transport fixture id: 'fixtures/a\\b'");
   CHECK(resolve_fixture_path("fixtures/connected", "transport") == "fixtures/connected.json");
-  CHECK(resolve_fixture_path("fixtures/connected.json", "transport") ==
-        "fixtures/connected.json");
+  CHECK(resolve_fixture_path("fixtures/connected.json", "transport") == "fixtures/connected.json");
 }
 
 TEST_CASE("a missing event_id is reported as None and keys are sorted") {
