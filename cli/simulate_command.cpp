@@ -1,6 +1,5 @@
 #include "cli/simulate_command.hpp"
 
-#include <cstdlib>
 #include <optional>
 
 #include "actors/call_simulator/persona.hpp"
@@ -17,11 +16,6 @@ namespace opencloser::cli {
 
 namespace {
 
-std::optional<std::string> environment(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  return v ? std::optional<std::string>(v) : std::nullopt;
-}
-
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : std::string(sep)) + item;
@@ -35,8 +29,8 @@ int run_simulate(const simulate_options& o) {
   settings config;
   std::optional<unix_ms> frozen;
   try {
-    config = load_settings(o.config, o.slice2_config, environment);
-    if (auto clock = environment("OPENCLOSER_CLOCK_NOW")) {
+    config = load_settings(o.config, o.slice2_config, process_env);
+    if (auto clock = process_env("OPENCLOSER_CLOCK_NOW")) {
       frozen = parse_utc_ms(*clock);
       if (!frozen)
         throw std::runtime_error("OPENCLOSER_CLOCK_NOW is not a UtcMs timestamp: " + *clock);

@@ -1,7 +1,5 @@
 #include "actors/redactor/redaction.hpp"
 
-#include "actors/call_simulator/persona.hpp"
-
 namespace opencloser {
 
 std::vector<std::string> builtin_redaction_patterns() {
@@ -38,9 +36,9 @@ std::string transcript_redactor::redact(std::string_view text) const {
 }
 
 std::optional<std::string> transcript_redactor::transcript_file_text(
-    const std::vector<conversation_turn>& turns) const {
+    std::string_view rendered) const {
   if (retention_ == retention_mode::summary_only) return std::nullopt;
-  std::string out = redact(render_transcript(turns));
+  std::string out = redact(rendered);
   if (out.empty() || out.back() != '\n') out += '\n';
   return out;
 }

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "actors/common/pattern.hpp"
-#include "messages/call.hpp"
 #include "messages/settings.hpp"
 
 namespace opencloser {
@@ -37,10 +36,10 @@ class transcript_redactor {
   /// Applies every pattern in order; `noop` returns the text unchanged.
   std::string redact(std::string_view text) const;
 
-  /// The content of `transcript.txt`: nullopt under `summary-only`, else the redacted rendered
-  /// transcript ending in exactly one added LF (none added when it already ends in LF).
-  std::optional<std::string> transcript_file_text(
-      const std::vector<conversation_turn>& turns) const;
+  /// The content of `transcript.txt` for a transcript rendered by `render_transcript`:
+  /// nullopt under `summary-only`, else the redacted text ending in exactly one added LF
+  /// (none added when it already ends in LF).
+  std::optional<std::string> transcript_file_text(std::string_view rendered) const;
 
  private:
   transcript_redactor() = default;

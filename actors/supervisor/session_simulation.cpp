@@ -62,7 +62,7 @@ session_run simulate_session(const session_inputs& in) {
     run.call = process_call_events(session_id, in.ids("call"), in.transport->events,
                                    in.conversation, [&] { return in.ids("audit"); });
     if (run.call->persona) {
-      run.transcript_file = in.redactor->transcript_file_text(in.conversation->turns);
+      run.transcript_file = in.redactor->transcript_file_text(run.call->transcript);
       s.persona_version = run.call->persona->persona_version;
     }
     facts.call = &*run.call;

@@ -7,29 +7,14 @@
 
 #include "adapters/artifacts/artifact_json.hpp"
 #include "adapters/artifacts/artifact_writer.hpp"
+#include "test_support.hpp"
 
 using namespace opencloser;
+using opencloser::testing::read_file;
+using opencloser::testing::temp_dir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    path = fs::temp_directory_path() / ("oc-artifacts-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<std::string> keys_of(const json::value& v) {
   std::vector<std::string> keys;
@@ -45,7 +30,7 @@ TEST_CASE("atomic writes replace the file and leave no temporary behind") {
   const auto file = dir.path / "sub" / "a.json";
   write_file_atomic(file, "one\n");
   write_file_atomic(file, "two\n");
-  CHECK(slurp(file) == "two\n");
+  CHECK(read_file(file) == "two\n");
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path / "sub")) ++entries;
   CHECK(entries == 1);
@@ -67,7 +52,7 @@ TEST_CASE("artifact writer: session directory, JSON encoding, stale transcript d
   out.remove("ses_a", "transcript.txt");  // already gone: not an error
 
   out.write_json("ses_a", "dry-run-marker.json", dry_run_marker_json("ses_a"));
-  const auto text = slurp(dir.path / "ses_a" / "dry-run-marker.json");
+  const auto text = read_file(dir.path / "ses_a" / "dry-run-marker.json");
   CHECK(text.find("\"schema_version\": \"slice2-dry-run-marker-v1\"") != std::string::npos);
   CHECK(text.back() == '\n');
   CHECK(text.rfind("{\n  \"note\": ", 0) == 0);  // sorted: note < schema_version < session_id

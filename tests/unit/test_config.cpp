@@ -10,10 +10,12 @@
 
 #include "actors/common/ids.hpp"
 #include "adapters/config/config_loader.hpp"
+#include "test_support.hpp"
 
 using namespace opencloser;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
+using opencloser::testing::read_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -35,30 +37,12 @@ env_lookup env_of(std::map<std::string, std::string> vars) {
   };
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // Writes variants of the shipped files into a private directory removed at the end.
-struct scratch {
-  fs::path dir = fs::temp_directory_path() / ("oc_cfg_" + mint_id("t"));
-  scratch() { fs::create_directories(dir); }
-  ~scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name, std::ios::binary) << text;
-    return (dir / name).string();
-  }
+struct scratch : opencloser::testing::temp_dir {
   // The shipped file with one exact piece of text replaced (which must be there).
   std::string variant(const std::string& shipped, const std::string& from,
                       const std::string& to) const {
-    auto text = slurp(shipped);
+    auto text = read_file(shipped);
     const auto pos = text.find(from);
     REQUIRE(pos != std::string::npos);
     text.replace(pos, from.size(), to);
@@ -201,7 +185,7 @@ TEST_CASE("required sections and keys must be present") {
   const scratch dir;
   const auto no_state = dir.variant(shipped1, "[state]", "[unused_state]");
   CHECK_THAT(load_error(no_state, shipped2), Contains("unknown section [unused_state]"));
-  const auto text = slurp(shipped1);
+  const auto text = read_file(shipped1);
   const auto without_state = dir.write("s1.toml", text.substr(0, text.find("[state]")));
   CHECK(load_error(without_state, shipped2) ==
         "config load failed: " + without_state + ": missing section [state]");
@@ -209,7 +193,7 @@ TEST_CASE("required sections and keys must be present") {
   CHECK_THAT(load_error(no_key, shipped2), Contains("missing key [eligibility].max_attempts"));
   const auto no_owner = dir.variant(shipped2, "review = ", "# review = ");
   CHECK_THAT(load_error(shipped1, no_owner), Contains("missing key [task_owners].review"));
-  auto flat = slurp(shipped1);
+  auto flat = read_file(shipped1);
   const auto persona = flat.find("[persona]");
   flat.erase(persona, flat.find("[state]") - persona);
   const auto not_table = dir.write("flat.toml", "persona = \"x\"\n" + flat);
@@ -302,14 +286,13 @@ TEST_CASE("edge values inside the ranges are accepted") {
     return text;
   };
   // start > end loads (it admits nothing at evaluation).
-  const auto s1 =
-      dir.write("s1.toml",
-                replace(slurp(shipped1), {{"\"09:00\"", "\"23:59\""}, {"\"20:00\"", "\"00:00\""}}));
-  const auto s2 =
-      dir.write("s2.toml", replace(slurp(shipped2), {{"[1, 2, 4]", "[0, 0.5]"},
-                                                     {"\"127.0.0.1:4242\"", "\"[::1]:0\""},
-                                                     {"lease_seconds = 900", "lease_seconds = 30"},
-                                                     {"max_retries = 3", "max_retries = 0"}}));
+  const auto s1 = dir.write("s1.toml", replace(read_file(shipped1), {{"\"09:00\"", "\"23:59\""},
+                                                                     {"\"20:00\"", "\"00:00\""}}));
+  const auto s2 = dir.write(
+      "s2.toml", replace(read_file(shipped2), {{"[1, 2, 4]", "[0, 0.5]"},
+                                               {"\"127.0.0.1:4242\"", "\"[::1]:0\""},
+                                               {"lease_seconds = 900", "lease_seconds = 30"},
+                                               {"max_retries = 3", "max_retries = 0"}}));
   const auto s = load_settings(s1, s2, no_env);
   CHECK(s.call_window == call_window_settings{{23, 59}, {0, 0}});
   CHECK(s.retry.backoff_seconds == std::vector<double>{0, 0.5});

@@ -29,7 +29,7 @@ TEST_CASE("regex/full redacts phone numbers and e-mails in the transcript file")
   const std::vector<conversation_turn> turns{
       {"persona", std::string(canonical_disclosure)},
       {"contact", "Reach me at jo.smith@maple.example.org or 555-123-4567."}};
-  const auto file = redactor.transcript_file_text(turns);
+  const auto file = redactor.transcript_file_text(render_transcript(turns));
   REQUIRE(file);
   CHECK(*file == "[persona] " + std::string(canonical_disclosure) +
                      "\n[contact] Reach me at [REDACTED] or [REDACTED].\n");
@@ -65,9 +65,11 @@ TEST_CASE("summary-only retention writes no transcript file") {
   redaction_settings settings;
   settings.retention = retention_mode::summary_only;
   const std::vector<conversation_turn> turns{{"contact", "a@b.example.com"}};
-  CHECK(transcript_redactor::compile(settings).transcript_file_text(turns) == std::nullopt);
+  CHECK(transcript_redactor::compile(settings).transcript_file_text(render_transcript(turns)) ==
+        std::nullopt);
   settings.policy = redaction_policy_kind::noop;
-  CHECK(transcript_redactor::compile(settings).transcript_file_text(turns) == std::nullopt);
+  CHECK(transcript_redactor::compile(settings).transcript_file_text(render_transcript(turns)) ==
+        std::nullopt);
 }
 
 TEST_CASE("noop policy keeps the originals") {
@@ -77,7 +79,8 @@ TEST_CASE("noop policy keeps the originals") {
   const auto redactor = transcript_redactor::compile(settings);
   CHECK_FALSE(redactor.patterns_empty());
   const std::vector<conversation_turn> turns{{"contact", "555-123-4567 a@b.example.com\n"}};
-  CHECK(redactor.transcript_file_text(turns) == "[contact] 555-123-4567 a@b.example.com\n");
+  CHECK(redactor.transcript_file_text(render_transcript(turns)) ==
+        "[contact] 555-123-4567 a@b.example.com\n");
 }
 
 TEST_CASE("an invalid pattern blocks with the readiness message") {

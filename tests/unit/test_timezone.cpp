@@ -12,6 +12,7 @@
 #include "actors/common/ids.hpp"
 #include "actors/common/utc_ms.hpp"
 #include "adapters/timezone/os_zone_database.hpp"
+#include "test_support.hpp"
 
 using namespace opencloser;
 namespace fs = std::filesystem;
@@ -66,19 +67,6 @@ std::string tzif(const tzif_spec& s) {
   return header(s.version, 0, 0, 0) + header(s.version, s.trans.size(), s.types.size(), 4) + data +
          "\n" + s.footer + "\n";
 }
-
-struct temp_tzdir {
-  fs::path dir = fs::temp_directory_path() / ("oc_tz_" + mint_id("t"));
-  temp_tzdir() { fs::create_directories(dir); }
-  ~temp_tzdir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  void write(const std::string& name, const std::string& bytes) const {
-    fs::create_directories((dir / name).parent_path());
-    std::ofstream(dir / name, std::ios::binary) << bytes;
-  }
-};
 
 }  // namespace
 
@@ -161,7 +149,7 @@ TEST_CASE("the date/tz path and the TZif reader agree through 2026") {
 }
 
 TEST_CASE("TZif reader: version 1, fixed footers, transitions and rules") {
-  const temp_tzdir dir;
+  const opencloser::testing::temp_dir dir;
   // Version 1: the 32-bit block only, no footer; one type of +01:00.
   dir.write("V1/Plus1", tzif({.version = '\0', .types = {{3600, false}}}));
   // Version 2 with no transitions: a fixed footer wins over the lone type.
@@ -176,10 +164,10 @@ TEST_CASE("TZif reader: version 1, fixed footers, transitions and rules") {
   dir.write("Bad/DstWithoutRule", tzif({.footer = "STD0DST"}));
   dir.write("Bad/Truncated", tzif({.footer = "UTC0"}).substr(0, 60));
   dir.write("NotTzif", "# zone.tab\n");
-  fs::create_symlink(dir.dir / "V1" / "Plus1", dir.dir / "Link");
-  fs::create_symlink(dir.dir / "Missing", dir.dir / "Dangling");
+  fs::create_symlink(dir.path / "V1" / "Plus1", dir.path / "Link");
+  fs::create_symlink(dir.path / "Missing", dir.path / "Dangling");
 
-  const os_zone_database db(dir.dir.string());
+  const os_zone_database db(dir.path.string());
   CHECK(local(db, "V1/Plus1", "2026-05-22T19:00:00.000Z") == "20:00");
   CHECK(local(db, "Link", "2026-05-22T19:00:00.000Z") == "20:00");  // symlinks followed
   CHECK(local(db, "Fixed/Kolkata", "2026-05-22T19:00:00.000Z") == "00:30");
