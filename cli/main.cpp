@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "cli/emulator_command.hpp"
 #include "cli/output.hpp"
 #include "cli/simulate_command.hpp"
 
@@ -34,6 +35,35 @@ int main(int argc, char** argv) {
   simulate->add_option("--artifacts-dir", sim.artifacts_dir, "artifact root ([artifacts].dir)");
   simulate->add_flag("--dry-run", sim.dry_run, "mark the session as a dry run");
 
+  emulator_command_options emu;
+  auto& eo = emu.emulator;
+  auto* emulator = app.add_subcommand(
+      "emulator", "Serve the Dataverse Web API emulator in the foreground until Ctrl-C (cli.md §8)");
+  emulator->add_option("--seed", eo.seeds, "seed file (repeatable; merged in order)")->required();
+  emulator->add_option("--host", eo.host, "listen address")->capture_default_str();
+  emulator->add_option("--port", eo.port, "listen port (0: ephemeral)")->capture_default_str();
+  emulator->add_option("--dop-hint", eo.dop_hint, "x-ms-dop-hint value (default: seed, else 4)");
+  emulator->add_option("--throttle-requests", eo.throttle_requests, "requests per window (0: off)");
+  emulator->add_option("--throttle-window-s", eo.throttle_window_s, "throttling window in seconds");
+  emulator->add_option("--throttle-concurrency", eo.throttle_concurrency,
+                       "concurrent requests per client (0: off)");
+  emulator->add_option("--throttle-exec-ms", eo.throttle_exec_ms,
+                       "execution time per window in ms (0: off)");
+  emulator->add_option("--retry-after-s", eo.retry_after_s, "fixed Retry-After on 429s");
+  emulator->add_option("--latency-ms", eo.latency_ms, "latency added to every Web API request");
+  emulator->add_option("--latency-jitter-ms", eo.latency_jitter_ms, "random extra latency (0..N ms)");
+  emulator->add_option("--fail-rate", eo.fail_rate, "probability of a random failure per request");
+  emulator->add_option("--fail-status", eo.fail_status, "status of random failures")
+      ->capture_default_str();
+  emulator->add_option("--faults", emu.faults_file, "fault rules (JSON array)");
+  emulator->add_option("--rng-seed", eo.rng_seed, "seed of ids, faults and jitter")
+      ->capture_default_str();
+  emulator->add_option("--request-log", emu.request_log, "append the request log as JSON lines");
+  emulator->add_option("--state-dump", emu.state_dump, "write the state dump here at exit");
+  emulator->add_option("--io-threads", eo.io_threads, "server threads")->capture_default_str();
+  emulator->add_flag("--no-auth", eo.no_auth, "serve without bearer tokens");
+  emulator->add_flag("--allow-remote", eo.allow_remote, "allow a non-loopback --host");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -44,6 +74,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*simulate) return run_simulate(sim);
+    if (*emulator) return run_emulator(std::move(emu));
   } catch (const std::exception& e) {
     error_line(e.what());
     return 2;

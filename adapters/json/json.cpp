@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <charconv>
 #include <cstdio>
 
 #include <simdjson.h>
@@ -19,6 +20,15 @@ T& value::get_mut(const char* what) {
   if (T* p = std::get_if<T>(&data_)) return *p;
   throw type_error(std::string("expected ") + what + ", got " + std::string(kind_name()));
 }
+
+// Every kind the header's inline accessors ask for, instantiated here once.
+template const bool& value::get<bool>(const char*) const;
+template const std::int64_t& value::get<std::int64_t>(const char*) const;
+template const std::string& value::get<std::string>(const char*) const;
+template const array& value::get<array>(const char*) const;
+template const object& value::get<object>(const char*) const;
+template array& value::get_mut<array>(const char*);
+template object& value::get_mut<object>(const char*);
 
 double value::as_double() const {
   if (is_int()) return static_cast<double>(std::get<std::int64_t>(data_));
@@ -141,14 +151,21 @@ void append_escaped(std::string& out, std::string_view s) {
 
 namespace {
 
-void append_number(std::string& out, double d) {
+/// Artifacts print every non-integer with exactly 3 decimals (domain.md §12); compact
+/// output (HTTP bodies) keeps the shortest text that reads back as the same double.
+void append_number(std::string& out, double d, bool three_decimals) {
   if (!std::isfinite(d)) {  // JSON has no NaN/Inf: the reports never produce them; be safe
     out += "null";
     return;
   }
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3f", d);
-  out += buf;
+  if (three_decimals) {
+    std::snprintf(buf, sizeof buf, "%.3f", d);
+    out += buf;
+    return;
+  }
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  out.append(buf, ec == std::errc() ? end : buf);
 }
 
 struct writer {
@@ -170,7 +187,7 @@ struct writer {
     } else if (v.is_int()) {
       out += std::to_string(v.as_int());
     } else if (v.is_double()) {
-      append_number(out, v.as_double());
+      append_number(out, v.as_double(), pretty);
     } else if (v.is_string()) {
       append_escaped(out, v.as_string());
     } else if (v.is_array()) {

@@ -91,7 +91,8 @@ value parse(std::string_view text);
 /// trailing LF.
 std::string write_artifact(const value& v);
 
-/// Compact encoding in document order (HTTP bodies, logs, SQLite columns).
+/// Compact encoding in document order (HTTP bodies, logs, SQLite columns); non-integer
+/// numbers in their shortest round-trip form.
 std::string write_compact(const value& v);
 
 /// Appends `s` as a JSON string literal with the artifact escapes.
