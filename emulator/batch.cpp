@@ -235,14 +235,14 @@ mime_part split_part_headers(std::string_view part, const std::string& where) {
 /// application/http parts carry the message as is; an encoding we would have to decode is
 /// not supported.
 void check_transfer_encoding(const mime_part& part, const std::string& where) {
-  const auto enc = header_value(part.headers, "Content-Transfer-Encoding");
+  const auto enc = find_header(part.headers, "Content-Transfer-Encoding");
   if (enc && !iequals(*enc, "binary") && !iequals(*enc, "8bit") && !iequals(*enc, "7bit"))
     throw batch_format_error(where + ": unsupported Content-Transfer-Encoding '" +
                              std::string(*enc) + "'");
 }
 
 media_type part_media_type(const mime_part& part, const std::string& where) {
-  const auto ct = header_value(part.headers, "Content-Type");
+  const auto ct = find_header(part.headers, "Content-Type");
   if (!ct) throw batch_format_error(where + ": no Content-Type header");
   try {
     return parse_media_type(*ct);
@@ -294,8 +294,8 @@ batch_operation parse_operation(const mime_part& part, const std::string& where)
   read_message_headers_and_body(lines, op.headers, op.body, where);
 
   // Early OData clients put Content-ID among the request headers; the MIME header wins.
-  auto content_id = header_value(part.headers, "Content-ID");
-  if (!content_id) content_id = header_value(op.headers, "Content-ID");
+  auto content_id = find_header(part.headers, "Content-ID");
+  if (!content_id) content_id = find_header(op.headers, "Content-ID");
   if (content_id) {
     if (content_id->empty()) throw batch_format_error(where + ": empty Content-ID");
     op.content_id = std::string(*content_id);
@@ -448,9 +448,9 @@ void resolve_bind_references(std::string& body, const reference_context* context
 /// own URL when it addresses one entity (`…(<key>)`, e.g. a PATCH or DELETE).
 std::optional<std::string> entity_url_of(const operation_result& result,
                                          std::string_view request_url) {
-  if (const auto id = header_value(result.headers, "OData-EntityId"); id && !id->empty())
+  if (const auto id = find_header(result.headers, "OData-EntityId"); id && !id->empty())
     return std::string(*id);
-  if (const auto loc = header_value(result.headers, "Location"); loc && !loc->empty())
+  if (const auto loc = find_header(result.headers, "Location"); loc && !loc->empty())
     return std::string(*loc);
   const auto path = request_url.substr(0, request_url.find('?'));
   if (!path.empty() && path.back() == ')') return std::string(path);
@@ -632,7 +632,7 @@ void parse_response_parts(std::string_view content, std::string_view boundary, i
     parsed_batch_response_part parsed;
     parsed.status = std::stoi(std::string(code));
     read_message_headers_and_body(lines, parsed.headers, parsed.body, where);
-    if (const auto id = header_value(part.headers, "Content-ID"))
+    if (const auto id = find_header(part.headers, "Content-ID"))
       parsed.content_id = std::string(*id);
     out.push_back(std::move(parsed));
   }
@@ -643,12 +643,6 @@ bool has_line_break(std::string_view s) {
 }
 
 }  // namespace
-
-std::optional<std::string_view> header_value(const header_list& headers, std::string_view name) {
-  for (const auto& [n, v] : headers)
-    if (iequals(n, name)) return std::string_view(v);
-  return std::nullopt;
-}
 
 std::vector<batch_part> parse_batch(std::string_view content_type, std::string_view body) {
   try {

@@ -14,15 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/http_types.hpp"
 #include "emulator/schema.hpp"
 
 namespace opencloser::emulator {
 
-/// Header fields in wire order; names compare case-insensitively (see header_value).
-using header_list = std::vector<std::pair<std::string, std::string>>;
 
-/// The value of the first header called `name` (ASCII case-insensitive), nullopt when absent.
-std::optional<std::string_view> header_value(const header_list& headers, std::string_view name);
 
 /// One HTTP request inside a batch, as written: `url` is absolute, host-relative
 /// (`/api/data/v9.2/tasks`), relative to the service root (`tasks`) or a Content-ID reference

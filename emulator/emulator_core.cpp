@@ -280,7 +280,8 @@ execution emulator_core::execute(request_ticket& t) {
   const auto writes_before = store_->writes();
   outcome.response = dispatch(t, t.request.method, t.path, t.params, t.request.headers,
                               t.request.body, seq, false, outcome);
-  const bool committed = store_->writes() != writes_before && is_success(outcome.response.status);
+  const bool committed = outcome.committed.value_or(store_->writes() != writes_before) &&
+                         is_success(outcome.response.status);
   if (row_fault && t.fault->after) apply_row_fault(*t.fault);
   if (t.fault && t.fault->action == fault_action::lost_response) outcome.drop_connection = true;
   const auto exec_ms = t.latency_ms + outcome.extra_delay_ms;
@@ -321,10 +322,34 @@ http_response emulator_core::run_batch_request(request_ticket& t, std::uint64_t 
                                                execution& outcome) {
   const auto content_type = t.request.header("Content-Type");
   const auto parts = parse_batch(content_type.value_or(""), t.request.body);
-  std::string prefer;
-  for (const auto& [name, value] : t.request.headers)
-    if (find_header({{name, ""}}, "Prefer")) prefer += (prefer.empty() ? "" : ",") + value;
+  const auto prefer = joined_header(t.request.headers, "Prefer");
   bool dropped = false;
+  bool in_changeset = false;
+  // A change set's operations are logged when it ends, so rolled-back ones say committed: false.
+  struct held_entry {
+    request_ticket ticket;
+    std::uint64_t seq;
+    int status;
+    bool committed;
+    std::size_t index;
+  };
+  std::vector<held_entry> held;
+  bool any_committed = false;
+  // Row faults stand for another actor's edits: a change set's rollback must not undo them.
+  std::vector<fault_rule> outside_edits;
+  const auto rollback = [&] {
+    store_->rollback_transaction();
+    in_changeset = false;
+    for (const auto& rule : outside_edits) apply_row_fault(rule);
+    outside_edits.clear();
+  };
+  const auto log_held = [&](bool keep) {
+    for (auto& h : held) {
+      log(h.ticket, h.seq, h.status, keep && h.committed, seq, h.index);
+      any_committed |= keep && h.committed;
+    }
+    held.clear();
+  };
   batch_executor exec;
   exec.execute = [&](const batch_operation& op, std::size_t index) -> operation_result {
     const auto op_seq = log_.next_seq();
@@ -336,7 +361,12 @@ http_response emulator_core::run_batch_request(request_ticket& t, std::uint64_t 
     inner.fault.reset();
     const auto finish_op = [&](http_response r, bool committed) {
       inner.request.target = op.url;
-      log(inner, op_seq, dropped ? 0 : r.status, committed, seq, index);
+      if (in_changeset) {
+        held.push_back({inner, op_seq, dropped ? 0 : r.status, committed, index});
+      } else {
+        log(inner, op_seq, dropped ? 0 : r.status, committed, seq, index);
+        any_committed |= committed;
+      }
       return operation_result{r.status, std::move(r.headers), std::move(r.body)};
     };
     if (!relative)
@@ -369,27 +399,31 @@ http_response emulator_core::run_batch_request(request_ticket& t, std::uint64_t 
       }
     }
     const bool row_fault = inner.fault && inner.fault->target;
+    if (row_fault && in_changeset) outside_edits.push_back(*inner.fault);
     if (row_fault && !inner.fault->after) apply_row_fault(*inner.fault);
     const auto writes_before = store_->writes();
     execution ignored;
     auto r = dispatch(inner, op.method, inner.path, inner.params, op.headers, op.body, op_seq, true, ignored);
+    const bool committed = store_->writes() != writes_before && is_success(r.status);  // before an "after" edit
     if (row_fault && inner.fault->after) apply_row_fault(*inner.fault);
-    return finish_op(std::move(r), store_->writes() != writes_before && is_success(r.status));
+    return finish_op(std::move(r), committed);
   };
-  bool in_changeset = false;
-  exec.begin_changeset = [&] { store_->begin_transaction(); in_changeset = true; };
-  exec.commit_changeset = [&] { store_->commit_transaction(); in_changeset = false; };
-  exec.rollback_changeset = [&] { store_->rollback_transaction(); in_changeset = false; };
+  exec.begin_changeset = [&] { store_->begin_transaction(); in_changeset = true; outside_edits.clear(); };
+  exec.commit_changeset = [&] { store_->commit_transaction(); in_changeset = false; log_held(true); };
+  exec.rollback_changeset = [&] { rollback(); log_held(false); };
   exec.new_boundary_id = [this] { return new_guid(); };
   try {
     auto result = run_batch(parts, prefers_continue_on_error(prefer), exec);
+    outcome.committed = any_committed;
     http_response r;
     r.status = result.status;
     r.headers.emplace_back("Content-Type", std::move(result.content_type));
     r.body = std::move(result.body);
     return r;
   } catch (...) {
-    if (in_changeset) store_->rollback_transaction();
+    if (in_changeset) rollback();
+    log_held(false);
+    outcome.committed = any_committed;
     if (!dropped) throw;
     outcome.drop_connection = true;
     return error_response(500, "0x80040216", "connection reset");

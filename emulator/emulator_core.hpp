@@ -70,6 +70,8 @@ struct execution {
   http_response response;
   bool drop_connection = false;   ///< lost response: committed, then no answer
   std::int64_t extra_delay_ms = 0;  ///< latency of `$batch` operations, before answering
+  /// `$batch`: whether any operation's write survived (rolled-back change sets don't count).
+  std::optional<bool> committed;
 };
 
 class emulator_core {

@@ -28,6 +28,9 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+/// Largest request head (request line + headers) the server reads.
+constexpr std::uint32_t header_limit = 64 * 1024;
+
 /// Idle keep-alive connections are closed after this long without a request.
 constexpr auto idle_timeout = std::chrono::seconds(300);
 
@@ -83,7 +86,7 @@ class session : public std::enable_shared_from_this<session> {
  private:
   void do_read() {
     parser_.emplace();
-    parser_->header_limit(64 * 1024);
+    parser_->header_limit(header_limit);
     parser_->body_limit(server_.options.max_body_bytes);
     stream_.expires_after(idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
@@ -115,11 +118,14 @@ class session : public std::enable_shared_from_this<session> {
   void refuse(beast::error_code ec) {
     keep_alive_ = false;
     version_ = 11;
-    const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
-    send(error_response(400, "0x80060888",
-                        too_large ? "The request is larger than the emulator accepts ("
-                                    + std::to_string(server_.options.max_body_bytes) + " bytes of body)."
-                                  : "Malformed HTTP request: " + ec.message() + "."));
+    std::string message = "Malformed HTTP request: " + ec.message() + ".";
+    if (ec == http::error::body_limit)
+      message = "The request is larger than the emulator accepts (" +
+                std::to_string(server_.options.max_body_bytes) + " bytes of body).";
+    else if (ec == http::error::header_limit)
+      message = "The request headers are larger than the emulator accepts (" +
+                std::to_string(header_limit) + " bytes).";
+    send(error_response(400, "0x80060888", message));
   }
 
   void on_admitted(admission a) {

@@ -13,6 +13,14 @@ std::optional<std::string_view> find_header(const header_list& headers, std::str
   return std::nullopt;
 }
 
+std::string joined_header(const header_list& headers, std::string_view name) {
+  std::string joined;
+  for (const auto& [key, value] : headers)
+    if (key.size() == name.size() && ::strncasecmp(key.data(), name.data(), name.size()) == 0)
+      joined += (joined.empty() ? "" : ",") + value;
+  return joined;
+}
+
 void http_response::set_header(std::string name, std::string value) {
   for (auto& [key, old] : headers)
     if (key.size() == name.size() && ::strncasecmp(key.data(), name.data(), name.size()) == 0) {

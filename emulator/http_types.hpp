@@ -16,6 +16,9 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 /// Case-insensitive header lookup (first match); nullopt when absent.
 std::optional<std::string_view> find_header(const header_list& headers, std::string_view name);
 
+/// Every value of a repeatable header joined with ',' (as HTTP allows), e.g. `Prefer`.
+std::string joined_header(const header_list& headers, std::string_view name);
+
 struct http_request {
   std::string method;
   std::string target;  ///< origin-form: path[?query], still percent-encoded

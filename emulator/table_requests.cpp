@@ -50,10 +50,7 @@ json::value parse_body(std::string_view body) {
 }
 
 preferences prefer_of(const header_list& headers) {
-  std::string joined;
-  for (const auto& [name, value] : headers)
-    if (find_header({{name, ""}}, "Prefer")) joined += (joined.empty() ? "" : ",") + value;
-  return parse_prefer(joined);
+  return parse_prefer(joined_header(headers, "Prefer"));
 }
 
 /// `$select` on a single-row read or a returned representation; nothing else is allowed.

@@ -11,6 +11,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <cctype>
 #include <chrono>
 #include <filesystem>
@@ -215,6 +219,22 @@ std::string api_target(std::string_view relative) {
   return "/api/data/v9.2/" + std::string(relative);
 }
 
+std::string encode_target(std::string_view target) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  static constexpr std::string_view kept = "-._~$'(),:@/?&=%";
+  std::string out;
+  for (const unsigned char c : target) {
+    if (std::isalnum(c) || kept.find(static_cast<char>(c)) != std::string_view::npos) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
 std::string target_of_url(std::string_view url) {
   const auto scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
@@ -267,12 +287,12 @@ header_list dataverse_client::headers_for(std::string_view method, bool has_body
 
 std::optional<http_reply> dataverse_client::try_send(std::string_view method, std::string_view target,
                                                      std::string_view body, const header_list& extra) {
-  return connection_.try_request(method, api_target(target), headers_for(method, !body.empty(), extra), body);
+  return connection_.try_request(method, encode_target(api_target(target)), headers_for(method, !body.empty(), extra), body);
 }
 
 http_reply dataverse_client::send(std::string_view method, std::string_view target, std::string_view body,
                                   const header_list& extra) {
-  return connection_.request(method, api_target(target), headers_for(method, !body.empty(), extra), body);
+  return connection_.request(method, encode_target(api_target(target)), headers_for(method, !body.empty(), extra), body);
 }
 
 http_reply dataverse_client::get(std::string_view target, const header_list& extra) {
@@ -294,6 +314,21 @@ http_reply dataverse_client::del(std::string_view target, const header_list& ext
 void dataverse_client::reconnect() { connection_ = http_connection(port_); }
 
 // ---------------------------------------------------------------------------------------------
+
+std::optional<std::string> non_loopback_ipv4() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return std::nullopt;
+  std::optional<std::string> found;
+  for (auto* i = list; i && !found; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    char text[INET_ADDRSTRLEN];
+    if (!::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) continue;
+    if (!std::string_view(text).starts_with("127.")) found = text;
+  }
+  ::freeifaddrs(list);
+  return found;
+}
 
 emulator_options default_options() {
   const std::filesystem::path fixtures(OPENCLOSER_TEST_FIXTURES);

@@ -90,6 +90,10 @@ std::string form_body(const std::vector<std::pair<std::string, std::string>>& fi
 
 /// `/api/data/v9.2/<relative>`; a target already starting with '/' is kept.
 std::string api_target(std::string_view relative);
+/// A target as the product writes it (dataverse.md §1): every byte outside
+/// `A-Za-z0-9-._~$'(),:@/` and the query's own `?&=` (and an existing `%XX`) percent-encoded
+/// with upper-case hex, so `$filter=a eq 'x y'` travels as `$filter=a%20eq%20'x%20y'`.
+std::string encode_target(std::string_view target);
 /// The path and query of an absolute URL (`http://h:p/x?y` → `/x?y`).
 std::string target_of_url(std::string_view url);
 
@@ -118,7 +122,7 @@ class dataverse_client {
   http_reply patch(std::string_view target, const json::value& body, const header_list& extra = {});
   http_reply del(std::string_view target, const header_list& extra = {});
   /// Any method with a raw body; `target` relative to the service root unless it starts
-  /// with '/'.
+  /// with '/', sent through encode_target.
   http_reply send(std::string_view method, std::string_view target, std::string_view body,
                   const header_list& extra = {});
   std::optional<http_reply> try_send(std::string_view method, std::string_view target,
@@ -141,6 +145,10 @@ class dataverse_client {
 /// The seeds most tests use: demo_seed.json plus http/http_seed.json (extra clients, among
 /// them one whose secret needs form encoding, and a global option set).
 emulator_options default_options();
+
+/// An IPv4 address of this machine outside 127/8 (to reach the emulator as a non-loopback
+/// peer); nullopt when the machine has none.
+std::optional<std::string> non_loopback_ipv4();
 
 /// Seed client indexes under default_options(): demo_seed.json's client, then
 /// http_seed.json's: one whose secret is `p+s/w=r~d%41 x`, and a plain second client.

@@ -174,7 +174,7 @@ TEST_CASE("parse_batch reads a Dataverse batch shaped like Microsoft's example")
   CHECK(first.method == "POST");
   CHECK(first.url == "https://emu.example/api/data/v9.2/tasks");
   CHECK(first.content_id == std::optional<std::string>("1"));
-  CHECK(header_value(first.headers, "content-type") ==
+  CHECK(find_header(first.headers, "content-type") ==
         std::optional<std::string_view>("application/json; type=entry"));
   CHECK(
       first.body ==
@@ -262,7 +262,7 @@ epilogue is ignored too
   CHECK(parts[0].operations[0].content_id == std::optional<std::string>("7"));
   CHECK(parts[0].operations[0].body == R"({"subject":"a"})");  // trailing blank line is framing
   CHECK(parts[0].operations[1].url == "$7");
-  CHECK(header_value(parts[0].operations[1].headers, "IF-MATCH") ==
+  CHECK(find_header(parts[0].operations[1].headers, "IF-MATCH") ==
         std::optional<std::string_view>("*"));
   CHECK(parts[1].operations[0].method == "DELETE");
   CHECK(parts[1].operations[0].url == "tasks(1)");
@@ -799,7 +799,7 @@ TEST_CASE("builder, parser, runner and response parser round-trip") {
     CHECK(parsed[i].content_id == std::optional<std::string>(std::to_string(i + 1)));
     CHECK(parsed[i].body.empty());
   }
-  CHECK(header_value(parsed[0].headers, "odata-entityid") ==
+  CHECK(find_header(parsed[0].headers, "odata-entityid") ==
         std::optional<std::string_view>(entity));
 }
 
@@ -837,7 +837,7 @@ OData-Version: 4.0
     REQUIRE(parsed.size() == 2);
     CHECK(parsed[0].status == 204);
     CHECK(parsed[0].content_id == std::optional<std::string>("1"));
-    CHECK(header_value(parsed[0].headers, "OData-EntityId") ==
+    CHECK(find_header(parsed[0].headers, "OData-EntityId") ==
           std::optional<std::string_view>(
               "https://org.example/api/data/v9.2/tasks(a59c24a2-3d48-e711-80e4-00155db84c17)"));
     CHECK(parsed[0].body.empty());

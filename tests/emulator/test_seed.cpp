@@ -3,8 +3,6 @@
 
 #include "emulator/seed.hpp"
 
-#include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -21,15 +19,6 @@ namespace json = opencloser::json;
 using Catch::Contains;
 
 namespace {
-
-/// The predecessor's own seed, read in place (never copied into the project).
-std::string predecessor_seed_path() {
-  const char* env = std::getenv("OPENCLOSER_PREDECESSOR_DIR");
-  const std::filesystem::path dir =
-      env ? std::filesystem::path(env)
-          : opencloser::testing::fixture("../../../shared/predecessor");
-  return (dir / "dataverse" / "seed.json").string();
-}
 
 seed_document doc(std::string name, std::string_view text) {
   return {std::move(name), ".", json::parse(text)};
@@ -237,52 +226,15 @@ TEST_CASE("the demo seed fixture loads from its file", "[seed]") {
         std::vector<std::string>{"campaign"});
 }
 
-TEST_CASE("the predecessor's bare-rows seed loads after the medx tables seed", "[seed]") {
-  const auto predecessor_seed = predecessor_seed_path();
-  INFO("predecessor seed at " << predecessor_seed << " (set OPENCLOSER_PREDECESSOR_DIR)");
-  REQUIRE(std::filesystem::is_regular_file(predecessor_seed));
-  const auto seed =
-      load_seeds({opencloser::testing::fixture("emulator/medx_tables.json"), predecessor_seed});
-  const auto* table = seed.tables.by_entity_set("medx_callqueueitems");
-  REQUIRE(table);
-  CHECK(table->primary_id == "medx_callqueueitemid");
-  CHECK(table->activity_enabled);
-  CHECK(seed.tables.by_logical_name("task")->attribute("medx_idempotencykey"));
-  CHECK(seed.tables.by_logical_name("phonecall")->attribute("regardingobjectid")->targets ==
-        std::vector<std::string>{"medx_callqueueitem"});
-  REQUIRE(seed.rows.at("account").size() == 1);
-  const auto& items = seed.rows.at("medx_callqueueitem");
-  REQUIRE(items.size() == 1);
-  CHECK(at(items[0], "medx_callqueueitemid") ==
-        json::value("22222222-2222-2222-2222-222222222222"));
-  CHECK(at(items[0], "_medx_campaignid_value") == json::value("alf-q2-davis"));
-  CHECK(at(items[0], "medx_callstatus") == json::value(0));
-  CHECK(at(items[0], "medx_assignedownerid").is_null());
-  CHECK(at(items[0], "createdon") == json::value("2026-01-01T00:00:00.000Z"));
-  // Without the table declarations the bare rows have nowhere to go.
-  try {
-    load_seeds({predecessor_seed});
-    FAIL("accepted");
-  } catch (const seed_error& e) {
-    CHECK_THAT(e.what(), Contains("emulator seed '" + predecessor_seed + "'") &&
-                             Contains("unknown table 'medx_callqueueitem'"));
-  }
-}
-
 // ----- generate -----
 
-TEST_CASE("generate makes 100,000 deterministic rows quickly", "[seed]") {
+TEST_CASE("generate makes 100,000 deterministic rows", "[seed]") {
   const auto body = R"("tables": {"lead": {"attributes": {"code": "String", "rank": "Integer",
       "pick": {"type": "Picklist", "options": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}}}},
     "generate": [{"table": "lead", "count": 100000, "template": {"leadid": "{{guid}}",
       "code": "L-{{n:4}}-{{n}}-{{guid}}", "rank": "{{n}}"}}])";
-  const auto started = std::chrono::steady_clock::now();
+  // Speed is the bench's business (no timed tests): opencloser emulator --seed a 100k seed.
   const auto seed = load_one(body);
-  const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
-  WARN("generate: 100,000 rows in " << elapsed.count() << " s");
-#ifdef NDEBUG  // an unoptimised build measures the compiler, not the seed loader
-  CHECK(elapsed.count() < 1.0);
-#endif
 
   const auto& rows = seed.rows.at("lead");
   REQUIRE(rows.size() == 100000);

@@ -1,6 +1,5 @@
 // The mapping artifact loader (fixtures.md §6) and the mapping readiness checks
 // (dataverse.md §3.1 steps 5–7).
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -53,13 +52,6 @@ void erase(json::value& object, std::string_view key) {
   std::erase_if(object.as_object(), [&](const auto& m) { return m.first == key; });
 }
 
-std::string predecessor_mapping() {
-  const char* env = std::getenv("OPENCLOSER_PREDECESSOR_DIR");
-  const std::filesystem::path dir =
-      env ? std::filesystem::path(env) : fixture("../../../shared/predecessor");
-  return (dir / "dataverse" / "dataverse_mapping.json").string();
-}
-
 std::vector<std::string> keys_of(const auto& entries) {
   std::vector<std::string> keys;
   for (const auto& e : entries) keys.push_back(e.key);
@@ -71,44 +63,6 @@ using strings = std::vector<std::string>;
 }  // namespace
 
 // ---- Valid artifacts -----------------------------------------------------------------------
-
-TEST_CASE("the predecessor's mapping artifact loads unchanged, in document order", "[mapping]") {
-  const auto path = predecessor_mapping();
-  INFO("predecessor mapping at " << path << " (set OPENCLOSER_PREDECESSOR_DIR)");
-  REQUIRE(std::filesystem::is_regular_file(path));
-  const mapping_artifact m = load_mapping_artifact(path);
-
-  CHECK(m.meta.schema_version == "slice2-mapping-v1");
-  CHECK(m.meta.discovered_at == "2026-05-22T00:00:00.000Z");
-  CHECK(m.meta.dataverse_env_url == "https://fake.crm.dynamics.com");
-  CHECK(m.meta.approved);
-  CHECK(keys_of(m.entities) == strings{"queue_item", "phone_call_activity", "task", "account"});
-  CHECK(m.entity("queue_item")->logical_name == "medx_callqueueitem");
-  CHECK(m.entity("queue_item")->entity_set_name == "medx_callqueueitems");
-  CHECK(m.entity("account")->primary_id == "accountid");
-  CHECK(keys_of(m.fields) ==
-        strings{"queue.facility_account", "queue.phone", "queue.timezone", "queue.attempt_count",
-                "queue.max_attempts", "queue.dnc", "queue.status", "queue.last_disposition",
-                "queue.last_session_id", "queue.last_error", "queue.next_attempt_at",
-                "queue.campaign", "phone_call.idempotency_key", "task.idempotency_key",
-                "task.owner"});
-  const mapping_field& owner = *m.field("task.owner");
-  CHECK(owner.entity == "task");
-  CHECK(owner.type == "lookup");
-  CHECK(owner.lookup_target == "systemuser,team");
-  CHECK_FALSE(owner.approved_update_field);
-  CHECK_FALSE(owner.navigation_property.has_value());
-  CHECK(m.field("queue.dnc")->approved_update_field);
-  CHECK_FALSE(m.field("queue.phone")->lookup_target.has_value());
-  CHECK(keys_of(m.option_sets) == strings{"queue_status.ready", "queue_status.in_progress",
-                                          "queue_status.completed", "queue_status.blocked",
-                                          "queue_status.dnc"});
-  CHECK(m.option("queue_status.dnc")->field == "queue.status");
-  CHECK(m.option("queue_status.dnc")->value == 4);
-  CHECK(m.task_owner_override_field == "medx_assignedownerid");
-  CHECK(m.preserve_if_present == strings{"medx_notes", "medx_priority", "medx_ownernotes"});
-  CHECK(mapping_readiness_error(m, true) == std::nullopt);
-}
 
 TEST_CASE("the fixtures.md §6 example loads but lacks the task key field", "[mapping]") {
   const mapping_artifact m = load_mapping_artifact(fixture("mapping/spec_example.json"));
