@@ -86,7 +86,13 @@ emulator_core::emulator_core(emulator_options options)
       latency_ms_(options_.latency_ms),
       latency_jitter_ms_(options_.latency_jitter_ms) {
   if (options_.fail_rate > 0) faults_.set_random_failures(options_.fail_rate, options_.fail_status);
-  if (options_.faults_file) faults_.add(parse_fault_rules(read_json_file(*options_.faults_file, "faults file")));
+  if (options_.faults_file) {
+    try {
+      faults_.add(parse_fault_rules(read_json_file(*options_.faults_file, "faults file")));
+    } catch (const fault_error& e) {
+      throw fault_error("faults file '" + options_.faults_file->string() + "': " + e.what());
+    }
+  }
   if (options_.faults) faults_.add(parse_fault_rules(*options_.faults));
   load_state();
 }

@@ -1,37 +1,24 @@
 #include "emulator/token_registry.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "adapters/json/json.hpp"
+#include "emulator/odata_query.hpp"
 
 namespace opencloser::emulator {
 
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
+/// Form decoding: `+` is a space, then the ordinary %XX escapes.
 std::optional<std::string> form_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
+  std::string spaced(s);
+  std::replace(spaced.begin(), spaced.end(), '+', ' ');
+  try {
+    return percent_decode(spaced);
+  } catch (const web_error&) {
+    return std::nullopt;
   }
-  return out;
 }
 
 /// The OAuth error shape of Entra ID: `{"error": …, "error_description": …}`.

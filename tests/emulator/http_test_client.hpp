@@ -22,6 +22,14 @@
 
 namespace opencloser::emulator::http_testing {
 
+/// Rows of tests/fixtures/emulator/demo_seed.json the tests address directly.
+inline const std::string queue_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11";
+inline const std::string account_row = "5a1e0c6d-1111-4a2b-9c3d-000000000001";
+inline const std::string user_row = "3f0c0000-0000-4000-8000-0000000000b1";
+inline const std::string team_row = "3f0c0000-0000-4000-8000-0000000000b2";
+/// A GUID no seed row has.
+inline const std::string missing_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0aff";
+
 /// One HTTP response as received.
 struct http_reply {
   int status = 0;

@@ -14,7 +14,6 @@ namespace json = opencloser::json;
 
 namespace {
 
-const std::string queue_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11";
 
 http_reply token_with(const running_emulator& e, const std::string& tenant,
                       const std::vector<std::pair<std::string, std::string>>& fields) {

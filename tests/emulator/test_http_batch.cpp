@@ -14,8 +14,6 @@ namespace json = opencloser::json;
 
 namespace {
 
-const std::string queue_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11";
-const std::string missing_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0aff";
 
 struct op {
   std::string method;

@@ -11,7 +11,6 @@ namespace json = opencloser::json;
 
 namespace {
 
-const std::string queue_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11";
 const std::string queue_target = "acme_callqueues(" + queue_row + ")";
 
 void add_faults(const running_emulator& e, const std::string& rules) {

@@ -15,8 +15,6 @@ namespace json = opencloser::json;
 
 namespace {
 
-const std::string queue_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11";
-const std::string account_row = "5a1e0c6d-1111-4a2b-9c3d-000000000001";
 
 /// The emulator still answers a normal request on a new connection.
 void check_still_serving(const running_emulator& e) {

@@ -10,11 +10,6 @@ namespace json = opencloser::json;
 
 namespace {
 
-const std::string queue_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11";
-const std::string account_row = "5a1e0c6d-1111-4a2b-9c3d-000000000001";
-const std::string user_row = "3f0c0000-0000-4000-8000-0000000000b1";
-const std::string team_row = "3f0c0000-0000-4000-8000-0000000000b2";
-const std::string missing_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0aff";
 
 const std::string version_mismatch =
     "The version of the existing record doesn't match the RowVersion property provided.";

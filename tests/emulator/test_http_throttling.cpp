@@ -13,7 +13,6 @@ namespace json = opencloser::json;
 
 namespace {
 
-const std::string account_row = "5a1e0c6d-1111-4a2b-9c3d-000000000001";
 
 json::value counters(const running_emulator& e) { return *e.admin("GET", "state").json().find("counters"); }
 
