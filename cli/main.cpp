@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/emulator_command.hpp"
+#include "cli/init_state_command.hpp"
 #include "cli/output.hpp"
 #include "cli/simulate_command.hpp"
 
@@ -64,6 +65,17 @@ int main(int argc, char** argv) {
   emulator->add_flag("--no-auth", eo.no_auth, "serve without bearer tokens");
   emulator->add_flag("--allow-remote", eo.allow_remote, "allow a non-loopback --host");
 
+  init_state_options init;
+  auto* init_state = app.add_subcommand(
+      "init-state", "Create or verify the SQLite state database (cli.md §9)");
+  init_state->add_option("--config", init.config, "Slice 1 config")->capture_default_str();
+  init_state->add_option("--slice2-config", init.slice2_config, "Slice 2 config")
+      ->capture_default_str();
+  init_state->add_option("--mapping", init.mapping, "mapping artifact (not used by init-state)");
+  init_state->add_option("--artifacts-dir", init.artifacts_dir, "artifact root (not used)");
+  init_state->add_option("--state-db", init.state_db, "SQLite file (default: [state].db)");
+  init_state->add_option("--log-level", init.log_level, "trace|debug|info|warn|error|off");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -75,6 +87,7 @@ int main(int argc, char** argv) {
   try {
     if (*simulate) return run_simulate(sim);
     if (*emulator) return run_emulator(std::move(emu));
+    if (*init_state) return run_init_state(init);
   } catch (const std::exception& e) {
     error_line(e.what());
     return 2;
