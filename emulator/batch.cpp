@@ -1,9 +1,7 @@
 #include "emulator/batch.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <exception>
 #include <set>
 #include <utility>
 
@@ -13,285 +11,21 @@ namespace opencloser::emulator {
 
 namespace {
 
-constexpr std::string_view crlf = "\r\n";
+using dataverse::ascii_iequals;
+using dataverse::batch_format_error;
+using dataverse::trim_blanks;
+
 constexpr std::string_view service_root_path = "/api/data/v9.2/";
-
-// HTTP and MIME tokens are ASCII and case-insensitive; std::tolower would consult the locale.
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = ascii_lower(c);
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Line breaks after a body belong to the multipart framing, not to the payload.
-std::string_view trim_trailing_line_breaks(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-bool is_token_char(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char);
-}
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-/// Reads a text line by line, accepting CRLF and bare LF; the last line may lack a break.
-class line_reader {
- public:
-  explicit line_reader(std::string_view text) : text_(text) {}
-
-  std::optional<std::string_view> next() {
-    if (pos_ >= text_.size()) return std::nullopt;
-    const auto nl = text_.find('\n', pos_);
-    std::string_view line;
-    if (nl == std::string_view::npos) {
-      line = text_.substr(pos_);
-      pos_ = text_.size();
-    } else {
-      line = text_.substr(pos_, nl - pos_);
-      pos_ = nl + 1;
-    }
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    return line;
-  }
-
-  std::string_view rest() const {
-    return pos_ >= text_.size() ? std::string_view{} : text_.substr(pos_);
-  }
-
- private:
-  std::string_view text_;
-  std::size_t pos_ = 0;
-};
-
-// ---- MIME framing (RFC 2046 §5.1), shared by the server and client sides ----
-
-struct media_type {
-  std::string type;                                         ///< lower-case `type/subtype`
-  std::vector<std::pair<std::string, std::string>> params;  ///< lower-case names, unquoted values
-
-  std::optional<std::string_view> param(std::string_view name) const {
-    for (const auto& [n, v] : params)
-      if (n == name) return std::string_view(v);
-    return std::nullopt;
-  }
-};
-
-media_type parse_media_type(std::string_view text) {
-  media_type out;
-  const auto semi = text.find(';');
-  out.type = lower(trim(text.substr(0, semi)));
-  if (out.type.empty()) throw batch_format_error("empty Content-Type");
-  std::size_t pos = semi == std::string_view::npos ? text.size() : semi + 1;
-  while (pos < text.size()) {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
-    if (pos >= text.size()) break;
-    const auto eq = text.find('=', pos);
-    if (eq == std::string_view::npos)
-      throw batch_format_error("malformed Content-Type parameter in '" + std::string(text) + "'");
-    const auto name = trim(text.substr(pos, eq - pos));
-    if (!is_token(name))
-      throw batch_format_error("malformed Content-Type parameter in '" + std::string(text) + "'");
-    pos = eq + 1;
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
-    std::string value;
-    if (pos < text.size() && text[pos] == '"') {
-      ++pos;
-      bool closed = false;
-      while (pos < text.size()) {
-        const char c = text[pos++];
-        if (c == '"') {
-          closed = true;
-          break;
-        }
-        if (c == '\\' && pos < text.size()) {
-          value += text[pos++];
-        } else {
-          value += c;
-        }
-      }
-      if (!closed)
-        throw batch_format_error("unterminated quoted parameter in Content-Type '" +
-                                 std::string(text) + "'");
-      while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
-      if (pos < text.size() && text[pos] != ';')
-        throw batch_format_error("malformed Content-Type parameter in '" + std::string(text) + "'");
-    } else {
-      const auto end = std::min(text.find(';', pos), text.size());
-      value = std::string(trim(text.substr(pos, end - pos)));
-      pos = end;
-    }
-    if (pos < text.size() && text[pos] == ';') ++pos;
-    out.params.emplace_back(lower(name), std::move(value));
-  }
-  return out;
-}
-
-/// RFC 2046 boundary: 1–70 of `bchars`, not ending in a space.
-bool is_valid_boundary(std::string_view b) {
-  constexpr std::string_view extra = "'()+_,-./:=? ";
-  if (b.empty() || b.size() > 70 || b.back() == ' ') return false;
-  return std::all_of(b.begin(), b.end(), [&](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
-  });
-}
-
-/// The boundary of a `multipart/mixed` Content-Type.
-std::string multipart_boundary(std::string_view content_type) {
-  const auto mt = parse_media_type(content_type);
-  if (mt.type != "multipart/mixed")
-    throw batch_format_error("Content-Type must be multipart/mixed, got '" +
-                             std::string(content_type) + "'");
-  const auto boundary = mt.param("boundary");
-  if (!boundary)
-    throw batch_format_error("Content-Type '" + std::string(content_type) + "' has no boundary");
-  if (!is_valid_boundary(*boundary))
-    throw batch_format_error("invalid multipart boundary '" + std::string(*boundary) + "'");
-  return std::string(*boundary);
-}
-
-/// The body parts between `--boundary` delimiter lines, up to the required `--boundary--`.
-/// The preamble and epilogue are ignored; the line break before a delimiter belongs to it.
-std::vector<std::string_view> split_multipart(std::string_view body, std::string_view boundary) {
-  const std::string open = "--" + std::string(boundary);
-  const std::string close = open + "--";
-  std::vector<std::string_view> parts;
-  std::optional<std::size_t> content_start;
-  std::size_t pos = 0;
-  while (pos < body.size()) {
-    const auto line_start = pos;
-    const auto nl = body.find('\n', pos);
-    const auto line_end = nl == std::string_view::npos ? body.size() : nl;
-    pos = nl == std::string_view::npos ? body.size() : nl + 1;
-    auto line = body.substr(line_start, line_end - line_start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    line = trim(line);  // transport padding after a delimiter is allowed
-    const bool is_close = line == close;
-    if (!is_close && line != open) continue;
-    if (content_start) {
-      auto end = line_start;
-      if (end > *content_start && body[end - 1] == '\n') --end;
-      if (end > *content_start && body[end - 1] == '\r') --end;
-      parts.push_back(body.substr(*content_start, end - *content_start));
-    }
-    if (is_close) return parts;
-    content_start = pos;
-  }
-  if (!content_start) throw batch_format_error("no '" + open + "' delimiter found");
-  throw batch_format_error("missing the closing delimiter '" + close + "'");
-}
-
-std::pair<std::string, std::string> parse_header_line(std::string_view line,
-                                                      const std::string& where) {
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos || !is_token(line.substr(0, colon)))
-    throw batch_format_error(where + ": malformed header line '" + std::string(line.substr(0, 80)) +
-                             "'");
-  return {std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1)))};
-}
-
-/// A body part split into its MIME headers and its content (after the blank line).
-struct mime_part {
-  header_list headers;
-  std::string_view content;
-};
-
-mime_part split_part_headers(std::string_view part, const std::string& where) {
-  line_reader lines(part);
-  mime_part out;
-  while (true) {
-    const auto line = lines.next();
-    if (!line) throw batch_format_error(where + ": no blank line after the part headers");
-    if (line->empty()) break;
-    out.headers.push_back(parse_header_line(*line, where));
-  }
-  out.content = lines.rest();
-  return out;
-}
-
-/// application/http parts carry the message as is; an encoding we would have to decode is
-/// not supported.
-void check_transfer_encoding(const mime_part& part, const std::string& where) {
-  const auto enc = find_header(part.headers, "Content-Transfer-Encoding");
-  if (enc && !iequals(*enc, "binary") && !iequals(*enc, "8bit") && !iequals(*enc, "7bit"))
-    throw batch_format_error(where + ": unsupported Content-Transfer-Encoding '" +
-                             std::string(*enc) + "'");
-}
-
-media_type part_media_type(const mime_part& part, const std::string& where) {
-  const auto ct = find_header(part.headers, "Content-Type");
-  if (!ct) throw batch_format_error(where + ": no Content-Type header");
-  try {
-    return parse_media_type(*ct);
-  } catch (const batch_format_error& e) {
-    throw batch_format_error(where + ": " + e.what());
-  }
-}
-
-/// Headers after a start line, up to a blank line or the end (a message without a body may
-/// omit the blank line); the rest, without trailing line breaks, is the body.
-void read_message_headers_and_body(line_reader& lines, header_list& headers, std::string& body,
-                                   const std::string& where) {
-  while (const auto line = lines.next()) {
-    if (line->empty()) {
-      body = std::string(trim_trailing_line_breaks(lines.rest()));
-      return;
-    }
-    headers.push_back(parse_header_line(*line, where));
-  }
-}
-
 // ---- request side ----
 
-batch_operation parse_operation(const mime_part& part, const std::string& where) {
-  line_reader lines(part.content);
-  auto request_line = lines.next();
-  while (request_line && request_line->empty())
-    request_line = lines.next();  // tolerate extra blank lines
-  if (!request_line) throw batch_format_error(where + ": no request line");
-
-  const auto sp1 = request_line->find(' ');
-  const auto sp2 = sp1 == std::string_view::npos ? sp1 : request_line->find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos || request_line->find(' ', sp2 + 1) != std::string_view::npos)
-    throw batch_format_error(where + ": malformed request line '" +
-                             std::string(request_line->substr(0, 80)) +
-                             "' (expected '<METHOD> <URL> HTTP/1.1')");
-  batch_operation op;
-  op.method = std::string(request_line->substr(0, sp1));
-  op.url = std::string(request_line->substr(sp1 + 1, sp2 - sp1 - 1));
-  const auto version = request_line->substr(sp2 + 1);
-  const bool method_ok =
-      !op.method.empty() &&
-      std::all_of(op.method.begin(), op.method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-  if (!method_ok || op.url.empty() || !version.starts_with("HTTP/"))
-    throw batch_format_error(where + ": malformed request line '" +
-                             std::string(request_line->substr(0, 80)) +
-                             "' (expected '<METHOD> <URL> HTTP/1.1')");
-
-  read_message_headers_and_body(lines, op.headers, op.body, where);
+/// The operation of an `application/http` part, with its Content-ID.
+batch_operation parse_operation(const dataverse::mime_part& part, const std::string& where) {
+  auto op = dataverse::read_request_message(part.content, where);
 
   // Early OData clients put Content-ID among the request headers; the MIME header wins.
   auto content_id = find_header(part.headers, "Content-ID");
@@ -306,7 +40,7 @@ batch_operation parse_operation(const mime_part& part, const std::string& where)
 std::vector<batch_part> parse_batch_text(std::string_view content_type, std::string_view body) {
   std::string boundary;
   try {
-    boundary = multipart_boundary(content_type);
+    boundary = dataverse::multipart_boundary(content_type);
   } catch (const batch_format_error& e) {
     throw batch_format_error(std::string("Invalid $batch Content-Type: ") + e.what());
   }
@@ -320,15 +54,15 @@ std::vector<batch_part> parse_batch_text(std::string_view content_type, std::str
 
   std::vector<std::string_view> parts;
   try {
-    parts = split_multipart(body, boundary);
+    parts = dataverse::split_multipart(body, boundary);
   } catch (const batch_format_error& e) {
     throw batch_format_error(std::string("Malformed $batch body: ") + e.what());
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto where = "$batch part " + std::to_string(i + 1);
-    const auto part = split_part_headers(parts[i], where);
-    check_transfer_encoding(part, where);
-    const auto type = part_media_type(part, where);
+    const auto part = dataverse::split_part_headers(parts[i], where);
+    dataverse::check_transfer_encoding(part, where);
+    const auto type = dataverse::part_media_type(part, where);
     if (type.type == "application/http") {
       count_operation();
       out.push_back(batch_part{false, {parse_operation(part, where)}});
@@ -338,21 +72,21 @@ std::vector<batch_part> parse_batch_text(std::string_view content_type, std::str
       throw batch_format_error(where + ": unsupported part Content-Type '" + type.type + "'");
 
     const auto cs_boundary = type.param("boundary");
-    if (!cs_boundary || !is_valid_boundary(*cs_boundary))
+    if (!cs_boundary || !dataverse::is_valid_boundary(*cs_boundary))
       throw batch_format_error(where + ": change set without a valid boundary");
     batch_part changeset{true, {}};
     std::set<std::string, std::less<>> content_ids;
     std::vector<std::string_view> inner;
     try {
-      inner = split_multipart(part.content, *cs_boundary);
+      inner = dataverse::split_multipart(part.content, *cs_boundary);
     } catch (const batch_format_error& e) {
       throw batch_format_error(where + ": malformed change set: " + e.what());
     }
     for (std::size_t j = 0; j < inner.size(); ++j) {
       const auto inner_where = where + ", change set part " + std::to_string(j + 1);
-      const auto inner_part = split_part_headers(inner[j], inner_where);
-      check_transfer_encoding(inner_part, inner_where);
-      const auto inner_type = part_media_type(inner_part, inner_where);
+      const auto inner_part = dataverse::split_part_headers(inner[j], inner_where);
+      dataverse::check_transfer_encoding(inner_part, inner_where);
+      const auto inner_type = dataverse::part_media_type(inner_part, inner_where);
       if (inner_type.type == "multipart/mixed")
         throw batch_format_error(inner_where + ": change sets cannot be nested");
       if (inner_type.type != "application/http")
@@ -463,25 +197,9 @@ bool failed(const operation_result& r) {
 
 void append_operation_part(std::string& out, std::string_view boundary, const operation_result& r,
                            const std::optional<std::string>& content_id) {
-  out.append("--").append(boundary).append(crlf);
-  out.append("Content-Type: application/http").append(crlf);
-  out.append("Content-Transfer-Encoding: binary").append(crlf);
-  if (content_id) out.append("Content-ID: ").append(*content_id).append(crlf);
-  out.append(crlf);
-  out.append("HTTP/1.1 ")
-      .append(std::to_string(r.status))
-      .append(" ")
-      .append(reason_phrase(r.status))
-      .append(crlf);
-  for (const auto& [name, value] : r.headers)
-    out.append(name).append(": ").append(value).append(crlf);
-  out.append(crlf);
-  out.append(r.body);
-  out.append(crlf);  // belongs to the next delimiter
-}
-
-void append_close(std::string& out, std::string_view boundary) {
-  out.append("--").append(boundary).append("--").append(crlf);
+  const auto status_line = "HTTP/1.1 " + std::to_string(r.status) + " " +
+                           std::string(dataverse::reason_phrase(r.status));
+  dataverse::append_http_part(out, boundary, content_id, status_line, r.headers, r.body);
 }
 
 class batch_runner {
@@ -496,7 +214,7 @@ class batch_runner {
       const bool keep_going = part.is_changeset ? run_changeset(part) : run_single(part);
       if (!keep_going) return *stopped_;
     }
-    append_close(body_, boundary_);
+    dataverse::append_close_delimiter(body_, boundary_);
     return {200, content_type(), std::move(body_)};
   }
 
@@ -532,7 +250,7 @@ class batch_runner {
   bool stop(const operation_result& r, const std::optional<std::string>& content_id) {
     std::string body;
     append_operation_part(body, boundary_, r, content_id);
-    append_close(body, boundary_);
+    dataverse::append_close_delimiter(body, boundary_);
     stopped_ = batch_response{r.status, content_type(), std::move(body)};
     return false;
   }
@@ -579,12 +297,10 @@ class batch_runner {
 
     if (exec_.commit_changeset) exec_.commit_changeset();
     const auto inner = "changesetresponse_" + exec_.new_boundary_id();
-    body_.append("--").append(boundary_).append(crlf);
-    body_.append("Content-Type: multipart/mixed; boundary=").append(inner).append(crlf);
-    body_.append(crlf);
+    dataverse::append_changeset_open(body_, boundary_, inner);
     for (std::size_t i = 0; i < results.size(); ++i)
       append_operation_part(body_, inner, results[i], part.operations[i].content_id);
-    append_close(body_, inner);
+    dataverse::append_close_delimiter(body_, inner);
     return true;
   }
 
@@ -595,52 +311,6 @@ class batch_runner {
   std::size_t next_index_ = 0;
   std::optional<batch_response> stopped_;
 };
-
-// ---- client side ----
-
-void parse_response_parts(std::string_view content, std::string_view boundary, int depth,
-                          std::vector<parsed_batch_response_part>& out) {
-  const auto parts = split_multipart(content, boundary);
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    const auto where = "response part " + std::to_string(out.size() + 1);
-    const auto part = split_part_headers(parts[i], where);
-    const auto type = part_media_type(part, where);
-    if (type.type == "multipart/mixed" && depth == 0) {
-      const auto inner = type.param("boundary");
-      if (!inner || !is_valid_boundary(*inner))
-        throw batch_format_error(where + ": change set without a valid boundary");
-      parse_response_parts(part.content, *inner, depth + 1, out);
-      continue;
-    }
-    if (type.type != "application/http")
-      throw batch_format_error(where + ": unsupported part Content-Type '" + type.type + "'");
-
-    line_reader lines(part.content);
-    auto status_line = lines.next();
-    while (status_line && status_line->empty()) status_line = lines.next();
-    if (!status_line || !status_line->starts_with("HTTP/"))
-      throw batch_format_error(where + ": no HTTP status line");
-    const auto sp = status_line->find(' ');
-    const auto code =
-        sp == std::string_view::npos ? std::string_view{} : status_line->substr(sp + 1, 3);
-    const bool code_ok = code.size() == 3 && std::all_of(code.begin(), code.end(), is_digit) &&
-                         (status_line->size() == sp + 4 || (*status_line)[sp + 4] == ' ');
-    if (!code_ok)
-      throw batch_format_error(where + ": malformed status line '" +
-                               std::string(status_line->substr(0, 80)) + "'");
-
-    parsed_batch_response_part parsed;
-    parsed.status = std::stoi(std::string(code));
-    read_message_headers_and_body(lines, parsed.headers, parsed.body, where);
-    if (const auto id = find_header(part.headers, "Content-ID"))
-      parsed.content_id = std::string(*id);
-    out.push_back(std::move(parsed));
-  }
-}
-
-bool has_line_break(std::string_view s) {
-  return s.find_first_of("\r\n") != std::string_view::npos;
-}
 
 }  // namespace
 
@@ -667,56 +337,21 @@ batch_response run_batch(const std::vector<batch_part>& parts, bool continue_on_
   return batch_runner(continue_on_error, exec).run(parts);
 }
 
-std::string_view reason_phrase(int status) {
-  // The RFC 7231/6585 wording, as Beast writes it for top-level responses.
-  static constexpr std::array<std::pair<int, std::string_view>, 27> phrases{{
-      {200, "OK"},
-      {201, "Created"},
-      {202, "Accepted"},
-      {204, "No Content"},
-      {206, "Partial Content"},
-      {301, "Moved Permanently"},
-      {302, "Found"},
-      {304, "Not Modified"},
-      {400, "Bad Request"},
-      {401, "Unauthorized"},
-      {403, "Forbidden"},
-      {404, "Not Found"},
-      {405, "Method Not Allowed"},
-      {406, "Not Acceptable"},
-      {408, "Request Timeout"},
-      {409, "Conflict"},
-      {410, "Gone"},
-      {411, "Length Required"},
-      {412, "Precondition Failed"},
-      {413, "Payload Too Large"},
-      {415, "Unsupported Media Type"},
-      {429, "Too Many Requests"},
-      {500, "Internal Server Error"},
-      {501, "Not Implemented"},
-      {502, "Bad Gateway"},
-      {503, "Service Unavailable"},
-      {504, "Gateway Timeout"},
-  }};
-  for (const auto& [code, phrase] : phrases)
-    if (code == status) return phrase;
-  return "Unknown";
-}
-
 bool prefers_continue_on_error(std::string_view prefer_header) {
   std::size_t pos = 0;
   while (pos <= prefer_header.size()) {
     const auto comma = std::min(prefer_header.find(',', pos), prefer_header.size());
-    auto pref = trim(prefer_header.substr(pos, comma - pos));
-    pref = trim(pref.substr(0, pref.find(';')));  // preference parameters do not matter here
+    auto pref = trim_blanks(prefer_header.substr(pos, comma - pos));
+    pref = trim_blanks(pref.substr(0, pref.find(';')));  // preference parameters do not matter here
     const auto eq = pref.find('=');
-    const auto name = trim(pref.substr(0, eq));
-    if (iequals(name, "odata.continue-on-error") || iequals(name, "continue-on-error")) {
+    const auto name = trim_blanks(pref.substr(0, eq));
+    if (ascii_iequals(name, "odata.continue-on-error") ||
+        ascii_iequals(name, "continue-on-error")) {
       if (eq == std::string_view::npos) return true;
-      auto value = trim(pref.substr(eq + 1));
+      auto value = trim_blanks(pref.substr(eq + 1));
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
         value = value.substr(1, value.size() - 2);
-      return iequals(value, "true");
+      return ascii_iequals(value, "true");
     }
     pos = comma + 1;
   }
@@ -740,56 +375,6 @@ std::optional<std::string> service_relative_url(std::string_view url) {
     return std::string(path.substr(service_root_path.size()));
   if (path == service_root_path.substr(0, service_root_path.size() - 1)) return std::string();
   return std::nullopt;
-}
-
-std::vector<parsed_batch_response_part> parse_batch_response(std::string_view content_type,
-                                                             std::string_view body) {
-  std::vector<parsed_batch_response_part> out;
-  parse_response_parts(body, multipart_boundary(content_type), 0, out);
-  return out;
-}
-
-std::string build_changeset_batch(std::string_view batch_boundary,
-                                  std::string_view changeset_boundary,
-                                  const std::vector<batch_operation>& ops) {
-  if (ops.empty()) throw batch_format_error("a change set needs at least one operation");
-  if (!is_valid_boundary(batch_boundary) || !is_valid_boundary(changeset_boundary) ||
-      batch_boundary == changeset_boundary)
-    throw batch_format_error("invalid $batch boundaries '" + std::string(batch_boundary) + "', '" +
-                             std::string(changeset_boundary) + "'");
-  const std::string batch_delim = "--" + std::string(batch_boundary);
-  const std::string cs_delim = "--" + std::string(changeset_boundary);
-
-  std::string out;
-  out.append(batch_delim).append(crlf);
-  out.append("Content-Type: multipart/mixed; boundary=").append(changeset_boundary).append(crlf);
-  out.append(crlf);
-  for (const auto& op : ops) {
-    bool headers_ok = !has_line_break(op.method) && !has_line_break(op.url) &&
-                      (!op.content_id || !has_line_break(*op.content_id));
-    for (const auto& [name, value] : op.headers)
-      headers_ok = headers_ok && is_token(name) && !has_line_break(value);
-    if (!headers_ok)
-      throw batch_format_error(
-          "a $batch operation has a line break in its request line or headers");
-    if (op.body.find(batch_delim) != std::string::npos ||
-        op.body.find(cs_delim) != std::string::npos)
-      throw batch_format_error("a $batch operation body contains a multipart delimiter");
-
-    out.append(cs_delim).append(crlf);
-    out.append("Content-Type: application/http").append(crlf);
-    out.append("Content-Transfer-Encoding: binary").append(crlf);
-    if (op.content_id) out.append("Content-ID: ").append(*op.content_id).append(crlf);
-    out.append(crlf);
-    out.append(op.method).append(" ").append(op.url).append(" HTTP/1.1").append(crlf);
-    for (const auto& [name, value] : op.headers)
-      out.append(name).append(": ").append(value).append(crlf);
-    out.append(crlf);
-    out.append(op.body).append(crlf);
-  }
-  out.append(cs_delim).append("--").append(crlf);
-  out.append(batch_delim).append("--").append(crlf);
-  return out;
 }
 
 }  // namespace opencloser::emulator

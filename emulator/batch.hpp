@@ -1,36 +1,28 @@
 #pragma once
-// OData `$batch` (emulator.md §4, dataverse.md §7.5): the multipart/mixed wire format on both
-// sides. The emulator parses a request body into operations and runs them through a callback
-// (change-set atomicity, Content-ID references, continue-on-error) and renders the multipart
-// response; the product's client builds a change-set request and reads such a response.
-// Pure text processing: no HTTP, no store, no I/O.
+// OData `$batch` on the emulator's side (emulator.md §4): parses a request body into
+// operations, runs them through a callback (change-set atomicity, Content-ID references,
+// continue-on-error) and renders the multipart response. The wire format itself (framing,
+// the product's writer and response reader) is adapters/dataverse/batch_multipart.hpp, so
+// both ends speak one implementation. Pure text processing: no HTTP, no store, no I/O.
 
 #include <cstddef>
 #include <functional>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "adapters/dataverse/batch_multipart.hpp"
 #include "emulator/http_types.hpp"
 #include "emulator/schema.hpp"
 
 namespace opencloser::emulator {
 
-
-
-/// One HTTP request inside a batch, as written: `url` is absolute, host-relative
-/// (`/api/data/v9.2/tasks`), relative to the service root (`tasks`) or a Content-ID reference
-/// (`$1`). `body` has its trailing line breaks removed (they belong to the multipart framing).
-struct batch_operation {
-  std::string method;
-  std::string url;
-  header_list headers;
-  std::string body;
-  std::optional<std::string> content_id;  ///< the part's `Content-ID`
-};
+// The shared wire types, under the names the emulator's callers and tests use.
+using dataverse::batch_operation;
+using dataverse::parse_batch_response;  // lets tests read the emulator's answers
+using dataverse::parsed_batch_response_part;
 
 /// A top-level part: one operation, or a change set of one or more operations.
 struct batch_part {
@@ -94,10 +86,6 @@ struct batch_response {
 batch_response run_batch(const std::vector<batch_part>& parts, bool continue_on_error,
                          const batch_executor& exec);
 
-/// The RFC 7231 reason phrase (`OK`, `No Content`, `Precondition Failed`, …); `Unknown` for a
-/// code it does not know.
-std::string_view reason_phrase(int status);
-
 /// Whether a `Prefer` header value asks for `odata.continue-on-error` (also `=true`; `=false`
 /// says no). Preferences are comma-separated and compared case-insensitively.
 bool prefers_continue_on_error(std::string_view prefer_header);
@@ -106,36 +94,5 @@ bool prefers_continue_on_error(std::string_view prefer_header);
 /// `scheme://host` and the root path (`https://h/api/data/v9.2/tasks(1)` → `tasks(1)`,
 /// `/api/data/v9.2/tasks` → `tasks`, `tasks` → `tasks`); nullopt for a path outside the root.
 std::optional<std::string> service_relative_url(std::string_view url);
-
-// ---- client side (the product's `$batch` mode, dataverse.md §7.5) ----
-
-/// A multipart text the client cannot read (parse_batch_response) or a request it cannot
-/// write (build_changeset_batch).
-struct batch_format_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-/// One operation's answer in a `$batch` response, change sets flattened in order.
-struct parsed_batch_response_part {
-  int status = 0;
-  header_list headers;
-  std::string body;  ///< trailing line breaks removed
-  std::optional<std::string> content_id;
-};
-
-/// Reads a `$batch` response body (`content_type` = the envelope's Content-Type, which must
-/// be multipart/mixed with a boundary). Throws batch_format_error when it is not one.
-std::vector<parsed_batch_response_part> parse_batch_response(std::string_view content_type,
-                                                             std::string_view body);
-
-/// Writes a request body holding one change set with `ops` in order, CRLF line endings:
-/// each part `Content-Type: application/http`, `Content-Transfer-Encoding: binary`,
-/// `Content-ID` when set, blank line, `<METHOD> <URL> HTTP/1.1`, the op's headers verbatim
-/// (the caller supplies Content-Type/If-Match), blank line, body. The request's Content-Type
-/// is then `multipart/mixed; boundary="<batch_boundary>"`. Throws batch_format_error for an
-/// invalid boundary or a body that contains a delimiter line.
-std::string build_changeset_batch(std::string_view batch_boundary,
-                                  std::string_view changeset_boundary,
-                                  const std::vector<batch_operation>& ops);
 
 }  // namespace opencloser::emulator

@@ -1,29 +1,20 @@
 #include "emulator/http_types.hpp"
 
-#include <strings.h>
-
 #include "adapters/json/json.hpp"
 
 namespace opencloser::emulator {
 
-std::optional<std::string_view> find_header(const header_list& headers, std::string_view name) {
-  for (const auto& [key, value] : headers)
-    if (key.size() == name.size() && ::strncasecmp(key.data(), name.data(), name.size()) == 0)
-      return std::string_view(value);
-  return std::nullopt;
-}
-
 std::string joined_header(const header_list& headers, std::string_view name) {
   std::string joined;
   for (const auto& [key, value] : headers)
-    if (key.size() == name.size() && ::strncasecmp(key.data(), name.data(), name.size()) == 0)
+    if (ascii_iequals(key, name))
       joined += (joined.empty() ? "" : ",") + value;
   return joined;
 }
 
 void http_response::set_header(std::string name, std::string value) {
   for (auto& [key, old] : headers)
-    if (key.size() == name.size() && ::strncasecmp(key.data(), name.data(), name.size()) == 0) {
+    if (ascii_iequals(key, name)) {
       old = std::move(value);
       return;
     }

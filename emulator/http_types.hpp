@@ -9,12 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/http/http_headers.hpp"
+
 namespace opencloser::emulator {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
-
-/// Case-insensitive header lookup (first match); nullopt when absent.
-std::optional<std::string_view> find_header(const header_list& headers, std::string_view name);
+using header_list = http_headers;
+using opencloser::find_header;  // case-insensitive (adapters/http/http_headers.hpp)
 
 /// Every value of a repeatable header joined with ',' (as HTTP allows), e.g. `Prefer`.
 std::string joined_header(const header_list& headers, std::string_view name);

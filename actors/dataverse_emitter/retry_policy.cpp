@@ -12,11 +12,6 @@ namespace opencloser {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -76,8 +71,7 @@ std::optional<double> parse_retry_after(std::string_view value) {
 }
 
 std::optional<double> retry_after_of(const http_result& result) {
-  for (const auto& [name, value] : result.headers)
-    if (iequals(name, "Retry-After")) return parse_retry_after(value);
+  if (const auto value = find_header(result.headers, "Retry-After")) return parse_retry_after(*value);
   return std::nullopt;
 }
 

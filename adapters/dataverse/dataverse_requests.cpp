@@ -7,6 +7,7 @@
 
 #include "actors/common/ids.hpp"
 #include "actors/common/text.hpp"
+#include "adapters/dataverse/batch_multipart.hpp"
 
 namespace opencloser::dataverse {
 
@@ -518,32 +519,28 @@ dataverse_request batch_request(std::string_view session_id,
                                 const std::vector<dataverse_request>& operations) {
   const auto h = session_hex(session_id);
   const std::string batch = "batch_" + h, changeset = "changeset_" + h;
-  constexpr std::string_view crlf = "\r\n";
-  std::string out;
-  out.append("--").append(batch).append(crlf);
-  out.append("Content-Type: multipart/mixed; boundary=").append(changeset).append(crlf);
-  out.append(crlf);
-  int content_id = 0;
+  std::vector<batch_operation> parts;
   for (const auto& op : operations) {
     if ((op.method != "POST" && op.method != "PATCH") || !op.json_body)
       throw std::invalid_argument("a $batch change set holds only POST/PATCH with a JSON body ('" +
                                   op.step + "')");
-    out.append("--").append(changeset).append(crlf);
-    out.append("Content-Type: application/http").append(crlf);
-    out.append("Content-Transfer-Encoding: binary").append(crlf);
-    out.append("Content-ID: ").append(std::to_string(++content_id)).append(crlf);
-    out.append(crlf);
-    out.append(op.method).append(" /api/data/v9.2/").append(op.relative_url);
-    out.append(" HTTP/1.1").append(crlf);
+    batch_operation part;
+    part.method = op.method;
+    part.url = "/api/data/v9.2/" + op.relative_url;
     // Part headers: Content-Type, then If-Match when the operation has one (§7.5).
-    out.append("Content-Type: ").append(json_content_type).append(crlf);
+    part.headers = {{"Content-Type", std::string(json_content_type)}};
     for (const auto& [name, value] : op.headers)
-      if (name == "If-Match") out.append(name).append(": ").append(value).append(crlf);
-    out.append(crlf);
-    out.append(op.body_text()).append(crlf);
+      if (name == "If-Match") part.headers.emplace_back(name, value);
+    part.body = op.body_text();
+    part.content_id = std::to_string(parts.size() + 1);
+    parts.push_back(std::move(part));
   }
-  out.append("--").append(changeset).append("--").append(crlf);
-  out.append("--").append(batch).append("--").append(crlf);
+  std::string out;
+  try {
+    out = build_changeset_batch(batch, changeset, parts);
+  } catch (const batch_format_error& e) {
+    throw std::invalid_argument(std::string("cannot write the $batch request: ") + e.what());
+  }
 
   dataverse_request r;
   r.step = "batch";

@@ -146,8 +146,10 @@ dataverse_request task_readback_request(const resolved_mapping& m, std::string_v
 
 /// §7.5: one `POST $batch` holding one change set of the given creates/updates as Content-IDs
 /// 1…n (host-relative part URLs), boundaries `batch_<h>` / `changeset_<h>` from the session
-/// id's hex. Throws std::invalid_argument for a session id not `ses_<32 hex>` or a part that
-/// is not a POST/PATCH with a JSON body.
+/// id's hex, written by batch_multipart.hpp's build_changeset_batch. Throws
+/// std::invalid_argument for a session id not `ses_<32 hex>`, a part that is not a POST/PATCH
+/// with a JSON body, or a change set that cannot be framed (no operations, a line break in
+/// an If-Match value).
 dataverse_request batch_request(std::string_view session_id,
                                 const std::vector<dataverse_request>& operations);
 

@@ -1,6 +1,7 @@
 #include "adapters/dataverse/dataverse_responses.hpp"
 
 #include "actors/common/ids.hpp"
+#include "adapters/dataverse/batch_multipart.hpp"
 
 namespace opencloser::dataverse {
 
@@ -246,6 +247,20 @@ batch_outcome batch_result(int envelope_status, std::string_view envelope_body,
     if (p.status < 200 || p.status >= 300) return {p.status, p.body, false};
   const bool success = envelope_status == 200 && parts.size() == operations_sent;
   return {envelope_status, std::string(envelope_body), success};
+}
+
+batch_outcome batch_answer_outcome(int envelope_status, std::string_view content_type,
+                                   std::string_view body, std::size_t operations_sent) {
+  std::vector<operation_answer> answers;
+  if (is_multipart_mixed(content_type)) {
+    try {
+      for (auto& part : parse_batch_response(content_type, body))
+        answers.push_back({part.status, std::move(part.body)});
+    } catch (const batch_format_error& e) {
+      throw response_error(std::string("unreadable $batch answer: ") + e.what());
+    }
+  }
+  return batch_result(envelope_status, body, answers, operations_sent);
 }
 
 // ---- metadata -----------------------------------------------------------------------------

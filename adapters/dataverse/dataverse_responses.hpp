@@ -103,6 +103,11 @@ struct batch_outcome {
 /// `parts` = the parsed multipart answer (empty when the body was a plain JSON error).
 batch_outcome batch_result(int envelope_status, std::string_view envelope_body,
                            const std::vector<operation_answer>& parts, std::size_t operations_sent);
+/// The same from the raw answer (§7.5): a multipart/mixed body is parsed with
+/// batch_multipart.hpp's parse_batch_response whatever the status; any other Content-Type is a
+/// plain error body (no parts). Throws response_error for multipart text it cannot read.
+batch_outcome batch_answer_outcome(int envelope_status, std::string_view content_type,
+                                   std::string_view body, std::size_t operations_sent);
 
 // ---- metadata (§3.2) ---------------------------------------------------------------------
 

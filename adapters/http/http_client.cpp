@@ -51,11 +51,6 @@ constexpr std::uint32_t max_response_header_bytes = 64 * 1024;
 
 char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower_ascii(x) == lower_ascii(y); });
-}
-
 std::string lowered(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = lower_ascii(c);
@@ -239,9 +234,7 @@ std::string_view transport_failure_name(transport_failure failure) {
 }
 
 std::optional<std::string_view> http_result::header(std::string_view name) const {
-  for (const auto& [key, value] : headers)
-    if (iequals(key, name)) return std::string_view(value);
-  return std::nullopt;
+  return find_header(headers, name);
 }
 
 struct http_client::impl {
@@ -323,7 +316,7 @@ struct http_client::impl {
     req.set(http::field::host, x.url.host_header);
     req.keep_alive(true);  // before the caller's headers: an explicit `Connection: close` wins
     for (const auto& [name, value] : x.call.headers) {
-      if (iequals(name, "host"))
+      if (ascii_iequals(name, "host"))
         req.set(http::field::host, value);
       else
         req.insert(name, value);
@@ -342,7 +335,10 @@ struct http_client::impl {
 
   void start(const std::shared_ptr<exchange>& x) {
     active.push_back(x);
-    x->deadline = std::make_unique<asio::steady_timer>(strand, x->call.timeout);
+    // A day bounds "no timeout" values so the deadline arithmetic cannot overflow.
+    const auto timeout = std::clamp(x->call.timeout, std::chrono::milliseconds(0),
+                                    std::chrono::milliseconds(std::chrono::hours(24)));
+    x->deadline = std::make_unique<asio::steady_timer>(strand, timeout);
     x->deadline->async_wait([this, x](const beast::error_code& ec) {
       if (ec || x->finished) return;
       abort_connection(*x);

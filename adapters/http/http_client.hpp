@@ -21,9 +21,10 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/http/http_headers.hpp"
+
 namespace opencloser {
 
-using http_headers = std::vector<std::pair<std::string, std::string>>;
 
 /// One request. `url` is absolute (`https://host[:port]/path?query`), already percent-encoded.
 /// `http://` is accepted only for the loopback hosts 127.0.0.1, ::1 and localhost.

@@ -124,7 +124,7 @@ TEST_CASE("a response with Connection: close retires its connection", "[http_cli
   CHECK(client.connections_opened() == 2);
 }
 
-TEST_CASE("headers are sent as given; no cookie is added", "[http_client]") {
+TEST_CASE("headers are sent as given, no cookie is added", "[http_client]") {
   running_emulator e;
   http_client client;
   auto c = who_am_i(e);
@@ -143,7 +143,7 @@ TEST_CASE("headers are sent as given; no cookie is added", "[http_client]") {
   CHECK_FALSE(cookie);
 }
 
-TEST_CASE("no more than max_in_flight requests are in flight; the rest wait", "[http_client]") {
+TEST_CASE("no more than max_in_flight requests are in flight, the rest wait", "[http_client]") {
   running_emulator e(/*latency_ms=*/40);  // keeps requests in flight long enough to overlap
   http_client_options options;
   options.max_in_flight = 4;
@@ -177,7 +177,7 @@ TEST_CASE("queued requests start in submission order", "[http_client]") {
   CHECK(client.connections_opened() == 1);
 }
 
-TEST_CASE("no complete response within the timeout → timeout; the client keeps working", "[http_client]") {
+TEST_CASE("no complete response within the timeout → timeout, the client keeps working", "[http_client]") {
   running_emulator e;
   e.add_fault(R"({"match": {"method": "GET", "path": "^WhoAmI$"}, "action": "latency", "latency_ms": 2000, "times": 1})");
   http_client client;
@@ -247,7 +247,7 @@ TEST_CASE("a POST on a dropped keep-alive connection is never resent by the clie
   CHECK(client.connections_opened() == 1);
 }
 
-TEST_CASE("nothing listening → connect; an unknown host → dns", "[http_client]") {
+TEST_CASE("nothing listening → connect, an unknown host → dns", "[http_client]") {
   http_client client;
   const auto refused = client.send(call("GET", "http://127.0.0.1:1/api/data/v9.2/WhoAmI"));
   CHECK(refused.failure == transport_failure::connect);

@@ -156,7 +156,7 @@ TEST_CASE("token: rejected credentials → permanent, message without tenant or 
   check_secret_free(r.error->message);
 }
 
-TEST_CASE("token: 503 → transient and not cached; 429 → throttled with its Retry-After", "[token]") {
+TEST_CASE("token: 503 → transient and not cached, 429 → throttled with its Retry-After", "[token]") {
   running_emulator e;
   http_client client;
   token_provider provider(client, e.credentials());
@@ -175,7 +175,7 @@ TEST_CASE("token: 503 → transient and not cached; 429 → throttled with its R
   CHECK(provider.token_requests() == 3);
 }
 
-TEST_CASE("token: transport failures are transient; plaintext to a remote authority is refused", "[token]") {
+TEST_CASE("token: transport failures are transient, plaintext to a remote authority is refused", "[token]") {
   http_client client;
   auto credentials = oauth_credentials{tenant, plain_client, plain_secret, "https://org.example.com", "http://127.0.0.1:1"};
   token_provider refused(client, credentials);
@@ -225,7 +225,7 @@ TEST_CASE("token: expires_in 100 → cached at t=49, refreshed at t=50", "[token
   CHECK(server.requests() == 2);
 }
 
-TEST_CASE("token: expires_in 30 → refreshed at t=15; \"3599\" as a string is accepted", "[token]") {
+TEST_CASE("token: expires_in 30 → refreshed at t=15, \"3599\" as a string is accepted", "[token]") {
   local_server server(json_reply(R"({"access_token": "t30", "expires_in": 30})"));
   http_client client;
   manual_clock clock;

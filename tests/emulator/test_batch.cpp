@@ -1,6 +1,6 @@
-// $batch wire format (emulator.md §4, dataverse.md §7.5): request parsing, the runner's
-// change-set / Content-ID / continue-on-error semantics against a scripted fake executor,
-// the exact response text, and the client-side builder and response parser.
+// The emulator's `$batch` (emulator.md §4): request parsing, the runner's change-set /
+// Content-ID / continue-on-error semantics against a scripted fake executor, the exact
+// response text, and a round trip through the product's writer and reader.
 
 #include "emulator/batch.hpp"
 
@@ -709,57 +709,8 @@ TEST_CASE("run_batch answers an empty batch with an empty multipart body") {
   CHECK(parse_batch_response(response.content_type, response.body).empty());
 }
 
-// ---------------------------------------------------------------- client side
-
-TEST_CASE("build_changeset_batch writes the dataverse.md 7.5 request byte for byte") {
-  batch_operation patch =
-      op("PATCH", "/api/data/v9.2/phonecalls(11111111-1111-1111-1111-111111111111)",
-         R"({"statecode":1,"statuscode":2})", "2");
-  patch.headers.emplace_back("If-Match", "*");
-  const auto text = build_changeset_batch(
-      "batch_0123456789abcdef0123456789abcdef", "changeset_0123456789abcdef0123456789abcdef",
-      {op("POST", "/api/data/v9.2/phonecalls", R"({"subject":"Call"})", "1"), patch});
-  CHECK(text == crlf(R"(--batch_0123456789abcdef0123456789abcdef
-Content-Type: multipart/mixed; boundary=changeset_0123456789abcdef0123456789abcdef
-
---changeset_0123456789abcdef0123456789abcdef
-Content-Type: application/http
-Content-Transfer-Encoding: binary
-Content-ID: 1
-
-POST /api/data/v9.2/phonecalls HTTP/1.1
-Content-Type: application/json; charset=utf-8
-
-{"subject":"Call"}
---changeset_0123456789abcdef0123456789abcdef
-Content-Type: application/http
-Content-Transfer-Encoding: binary
-Content-ID: 2
-
-PATCH /api/data/v9.2/phonecalls(11111111-1111-1111-1111-111111111111) HTTP/1.1
-Content-Type: application/json; charset=utf-8
-If-Match: *
-
-{"statecode":1,"statuscode":2}
---changeset_0123456789abcdef0123456789abcdef--
---batch_0123456789abcdef0123456789abcdef--
-)"));
-}
-
-TEST_CASE("build_changeset_batch refuses what it cannot frame") {
-  const std::vector<batch_operation> ops{op("POST", "tasks", "{}", "1")};
-  CHECK_THROWS_AS(build_changeset_batch("b", "cs", {}), batch_format_error);
-  CHECK_THROWS_AS(build_changeset_batch("", "cs", ops), batch_format_error);
-  CHECK_THROWS_AS(build_changeset_batch("b", "b", ops), batch_format_error);
-  CHECK_THROWS_AS(build_changeset_batch("b", "c{s}", ops), batch_format_error);
-  CHECK_THROWS_AS(build_changeset_batch("b", "cs", {op("POST", "tasks", "x\r\n--cs\r\ny")}),
-                  batch_format_error);
-  CHECK_THROWS_AS(build_changeset_batch("b", "cs", {op("POST", "tasks\r\nX: y", "{}")}),
-                  batch_format_error);
-  batch_operation bad_header = op("POST", "tasks", "{}");
-  bad_header.headers.emplace_back("If-Match", "*\r\nInjected: 1");
-  CHECK_THROWS_AS(build_changeset_batch("b", "cs", {bad_header}), batch_format_error);
-}
+// ---------------------------------------------------------------- with the product's side
+// (the client-side writer and reader alone: tests/unit/test_batch_multipart.cpp)
 
 TEST_CASE("builder, parser, runner and response parser round-trip") {
   std::vector<batch_operation> ops{
@@ -770,7 +721,7 @@ TEST_CASE("builder, parser, runner and response parser round-trip") {
       op("POST", "/api/data/v9.2/tasks", R"({"regardingobjectid_phonecall_task@odata.bind":"$1"})",
          "4")};
   ops[1].headers.emplace_back("If-Match", "*");
-  const auto text = build_changeset_batch("batch_h", "changeset_h", ops);
+  const auto text = opencloser::dataverse::build_changeset_batch("batch_h", "changeset_h", ops);
 
   const auto parts = parse_batch("multipart/mixed; boundary=\"batch_h\"", text);
   REQUIRE(parts.size() == 1);
@@ -803,88 +754,7 @@ TEST_CASE("builder, parser, runner and response parser round-trip") {
         std::optional<std::string_view>(entity));
 }
 
-TEST_CASE("parse_batch_response reads a Dataverse-style response, LF-only too") {
-  const std::string text = R"(--batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f
-Content-Type: multipart/mixed; boundary=changesetresponse_ff83b4f1-ab48-430c-b81c-926a2c596abc
-
---changesetresponse_ff83b4f1-ab48-430c-b81c-926a2c596abc
-Content-Type: application/http
-Content-Transfer-Encoding: binary
-Content-ID: 1
-
-HTTP/1.1 204 No Content
-OData-Version: 4.0
-Location: https://org.example/api/data/v9.2/tasks(a59c24a2-3d48-e711-80e4-00155db84c17)
-OData-EntityId: https://org.example/api/data/v9.2/tasks(a59c24a2-3d48-e711-80e4-00155db84c17)
-
-
---changesetresponse_ff83b4f1-ab48-430c-b81c-926a2c596abc--
---batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f
-Content-Type: application/http
-Content-Transfer-Encoding: binary
-
-HTTP/1.1 200 OK
-Content-Type: application/json; odata.metadata=minimal
-OData-Version: 4.0
-
-{"value":[{"subject":"x"}]}
-
---batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f--
-)";
-  const auto ct = "multipart/mixed; boundary=batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f";
-  for (const auto& body : {text, crlf(text)}) {
-    const auto parsed = parse_batch_response(ct, body);
-    REQUIRE(parsed.size() == 2);
-    CHECK(parsed[0].status == 204);
-    CHECK(parsed[0].content_id == std::optional<std::string>("1"));
-    CHECK(find_header(parsed[0].headers, "OData-EntityId") ==
-          std::optional<std::string_view>(
-              "https://org.example/api/data/v9.2/tasks(a59c24a2-3d48-e711-80e4-00155db84c17)"));
-    CHECK(parsed[0].body.empty());
-    CHECK(parsed[1].status == 200);
-    CHECK_FALSE(parsed[1].content_id);
-    CHECK(parsed[1].body == R"({"value":[{"subject":"x"}]})");
-  }
-}
-
-TEST_CASE("parse_batch_response rejects what is not a batch response") {
-  const auto ok_part =
-      crlf("--b\nContent-Type: application/http\n\nHTTP/1.1 204 No Content\n\n\n--b--\n");
-  CHECK(parse_batch_response("multipart/mixed; boundary=b", ok_part).at(0).status == 204);
-  CHECK_THROWS_AS(
-      parse_batch_response("application/json; odata.metadata=minimal", R"({"error":{}})"),
-      batch_format_error);
-  CHECK_THROWS_AS(
-      parse_batch_response("multipart/mixed; boundary=b", ok_part.substr(0, ok_part.size() - 8)),
-      batch_format_error);
-  CHECK_THROWS_AS(parse_batch_response(
-                      "multipart/mixed; boundary=b",
-                      crlf("--b\nContent-Type: application/http\n\nHTTP/1.1 20 OK\n\n--b--\n")),
-                  batch_format_error);
-  CHECK_THROWS_AS(parse_batch_response(
-                      "multipart/mixed; boundary=b",
-                      crlf("--b\nContent-Type: application/http\n\nGET tasks HTTP/1.1\n\n--b--\n")),
-                  batch_format_error);
-  CHECK_THROWS_AS(parse_batch_response("multipart/mixed; boundary=b",
-                                       crlf("--b\nContent-Type: text/plain\n\nhi\n--b--\n")),
-                  batch_format_error);
-}
-
 // ---------------------------------------------------------------- small helpers
-
-TEST_CASE("reason_phrase names the statuses the emulator answers") {
-  CHECK(reason_phrase(200) == "OK");
-  CHECK(reason_phrase(201) == "Created");
-  CHECK(reason_phrase(204) == "No Content");
-  CHECK(reason_phrase(400) == "Bad Request");
-  CHECK(reason_phrase(401) == "Unauthorized");
-  CHECK(reason_phrase(404) == "Not Found");
-  CHECK(reason_phrase(412) == "Precondition Failed");
-  CHECK(reason_phrase(429) == "Too Many Requests");
-  CHECK(reason_phrase(500) == "Internal Server Error");
-  CHECK(reason_phrase(503) == "Service Unavailable");
-  CHECK(reason_phrase(299) == "Unknown");
-}
 
 TEST_CASE("prefers_continue_on_error reads the Prefer header") {
   CHECK(prefers_continue_on_error("odata.continue-on-error"));

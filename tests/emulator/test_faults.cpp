@@ -279,7 +279,7 @@ TEST_CASE("add validates rules built in C++ and adds nothing when one is bad") {
 // ---------------------------------------------------------------------------------------------
 // Ids and the table
 
-TEST_CASE("ids are assigned fault-<n>, skipping taken ones; duplicates are refused") {
+TEST_CASE("ids are assigned fault-<n>, skipping taken ones, duplicates are refused") {
   fault_table table;
   CHECK(table.add(parse(R"([{"id": "fault-1"}, {}, {"id": "named"}, {}])")) ==
         std::vector<std::string>{"fault-1", "fault-2", "named", "fault-3"});
@@ -319,7 +319,7 @@ TEST_CASE("method matches exactly or one of its '|' alternatives, case-sensitive
   CHECK(pick(table, req("POS", "tasks")).empty());
 }
 
-TEST_CASE("path is a pattern search in the decoded path; anchors are up to the rule") {
+TEST_CASE("path is a pattern search in the decoded path, anchors are up to the rule") {
   auto anchored = table_with(R"({"id": "a", "match": {"path": "^tasks$"}, "times": -1})");
   CHECK(pick(anchored, req("POST", "tasks")) == "a");
   CHECK(pick(anchored, req("POST", "tasks(1)")).empty());

@@ -145,7 +145,7 @@ TEST_CASE("a failing operation rolls its whole change set back", "[http][batch]"
   for (const auto& entry : e.log()) CHECK(entry.find("committed")->as_bool() == false);
 }
 
-TEST_CASE("without continue-on-error the batch stops at the first failure; with it, it goes on", "[http][batch]") {
+TEST_CASE("without continue-on-error the batch stops at the first failure, with it, it goes on", "[http][batch]") {
   running_emulator e;
   auto client = e.client();
   const std::string a1 = "eeeeeeee-0000-4000-8000-000000000001", a2 = "eeeeeeee-0000-4000-8000-000000000002";

@@ -86,7 +86,7 @@ TEST_CASE("a status fault on the token endpoint (path 'token')", "[http][faults]
   CHECK(request_token(c, e.origin, e.credentials()).status == 200);
 }
 
-TEST_CASE("a latency fault delays, then processes normally; the log names it", "[http][faults]") {
+TEST_CASE("a latency fault delays, then processes normally, the log names it", "[http][faults]") {
   running_emulator e;
   auto client = e.client();
   add_faults(e, R"({"id": "slow-patch", "match": {"method": "PATCH"}, "action": "latency", "latency_ms": 150})");

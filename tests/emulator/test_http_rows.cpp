@@ -184,7 +184,7 @@ TEST_CASE("activity state rules on create and update", "[http][rows]") {
   }
 }
 
-TEST_CASE("PATCH and DELETE honour If-Match / If-None-Match; versions only grow", "[http][rows]") {
+TEST_CASE("PATCH and DELETE honour If-Match / If-None-Match, versions only grow", "[http][rows]") {
   running_emulator e;
   auto client = e.client();
   const auto target = "acme_callqueues(" + queue_row + ")";

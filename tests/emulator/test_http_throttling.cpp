@@ -24,7 +24,7 @@ std::int64_t retry_after(const http_reply& r) {
 
 }  // namespace
 
-TEST_CASE("more than 20 requests in 2 s → 429 0x80072322 with Retry-After; nothing changes", "[http][throttling]") {
+TEST_CASE("more than 20 requests in 2 s → 429 0x80072322 with Retry-After, nothing changes", "[http][throttling]") {
   auto options = default_options();
   options.seeds.push_back(opencloser::testing::fixture("emulator/http/throttle_seed.json"));
   running_emulator e(options);

@@ -506,7 +506,7 @@ std::vector<row> numbered_rows(int count) {
   return rows;
 }
 
-TEST_CASE("$top cuts the page without a nextLink; maxpagesize overrides it") {
+TEST_CASE("$top cuts the page without a nextLink, maxpagesize overrides it") {
   const auto rows = numbered_rows(20);
   const auto top = run(rows, "$filter=acme_status eq 100000000&$orderby=acme_attempts desc&$top=3");
   CHECK(ids_of(top.rows) ==

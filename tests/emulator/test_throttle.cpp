@@ -86,7 +86,7 @@ TEST_CASE("concurrency 4: the 5th concurrent request is refused until one leaves
   CHECK(t.throttled_total() == 2);
 }
 
-TEST_CASE("clients are throttled separately; the global high-water mark adds them up") {
+TEST_CASE("clients are throttled separately, the global high-water mark adds them up") {
   throttle t(limits(2, 60, 2, 0));
   REQUIRE(t.enter("a", t0).allowed);
   REQUIRE(t.enter("a", t0).allowed);

@@ -92,7 +92,7 @@ TEST_CASE("eligibility-decision.json shape") {
         R"({"a":false,"b":true,"c":false,"d":false,"e":false,"f":false})");
 }
 
-TEST_CASE("writeback.json: null Phone Call and Task on the blocked path; task.json shape") {
+TEST_CASE("writeback.json: null Phone Call and Task on the blocked path, task.json shape") {
   writeback_plan plan;
   plan.session_id = "ses_1";
   plan.queue_status.new_status = callable_status::blocked;

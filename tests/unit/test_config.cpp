@@ -113,7 +113,7 @@ TEST_CASE("every key is read from the files") {
   CHECK(s.drain == drain_settings{32, 1, 5000, 1, false, 2.5, "none"});
 }
 
-TEST_CASE("optional sections and keys take their defaults; an empty pattern list is kept") {
+TEST_CASE("optional sections and keys take their defaults, an empty pattern list is kept") {
   const auto s = load_settings(shipped1, fixtures + "slice2_minimal.toml", no_env);
   CHECK(s.run_default_mode == "write-enabled");
   CHECK(s.run_campaign == "Spring ALF");

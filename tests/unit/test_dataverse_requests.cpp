@@ -72,7 +72,7 @@ TEST_CASE("the GUID rule rejects anything but a bare GUID, with a message naming
 // ---- headers --------------------------------------------------------------------------------
 
 TEST_CASE(
-    "wire headers carry the token, the OData versions and the user agent; plan headers redact") {
+    "wire headers carry the token, the OData versions and the user agent, plan headers redact") {
   const auto m = acme_resolved();
   const auto r = pre_write_read_request(m, queue_id);
   const header_list expected_tail{{"If-None-Match", "null"}};
@@ -325,7 +325,7 @@ TEST_CASE("the Phone Call requests: pre-query, create with deterministic id, rea
   CHECK_THROWS_AS(phone_call_close_request(m, "1234"), guid_error);
 }
 
-TEST_CASE("Phone Call subject falls back and is cut to 200; no bind without link_regarding") {
+TEST_CASE("Phone Call subject falls back and is cut to 200, no bind without link_regarding") {
   const auto m = acme_resolved(false);
   auto p = sample_phone_call();
   p.summary = "";

@@ -117,7 +117,7 @@ TEST_CASE("conformance §4 rows block with exactly their letters") {
   CHECK(blocked_reason_letters(d) == "a,c,d,e,f");
 }
 
-TEST_CASE("every blocked row reports outcome block; completed status fails f") {
+TEST_CASE("every blocked row reports outcome block, completed status fails f") {
   auto item = row_r();
   item.status = callable_status::completed;
   const auto d = evaluate(item, clock_1900);
@@ -236,7 +236,7 @@ TEST_CASE("a valid record zone never consults the default") {
   CHECK(std::count(zones.asked.begin(), zones.asked.end(), "Default/Zone") == 1);
 }
 
-TEST_CASE("the call window is inclusive at both ends; start > end admits nothing") {
+TEST_CASE("the call window is inclusive at both ends, start > end admits nothing") {
   recording_zones zones;
   auto item = row_r();
   item.timezone = std::string("Test/Zone");

@@ -154,7 +154,7 @@ TEST_CASE("mapping: any schema_version string is accepted, as by the predecessor
 }
 
 TEST_CASE(
-    "mapping: entries keep document order; a repeated key keeps its first place and last "
+    "mapping: entries keep document order, a repeated key keeps its first place and last "
     "value",
     "[mapping]") {
   const auto doc = json::parse(R"({
@@ -415,7 +415,7 @@ TEST_CASE("mapping option field is required and must name a field key", "[mappin
                       "field key (got 'acme_status')");
 }
 
-TEST_CASE("mapping option value is a required integer; booleans and decimals are not",
+TEST_CASE("mapping option value is a required integer, booleans and decimals are not",
           "[mapping]") {
   auto doc = minimal();
   erase(ready_option(doc), "value");

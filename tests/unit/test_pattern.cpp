@@ -22,7 +22,7 @@ bool full_match(std::string_view re, std::string_view subject, bool caseless = f
 
 }  // namespace
 
-TEST_CASE("\\s and \\S are exactly the trim set, in and out of classes") {
+TEST_CASE("backslash-s and backslash-S are exactly the trim set, in and out of classes") {
   const auto space = pattern::compile(R"(^\s$)");
   const auto non_space = pattern::compile(R"(^\S$)");
   const auto in_class = pattern::compile(R"(^[\s]$)");
@@ -47,7 +47,7 @@ TEST_CASE("\\s and \\S are exactly the trim set, in and out of classes") {
   CHECK_FALSE(full_match(R"([^a\S])", "b"));
 }
 
-TEST_CASE("\\d is any Nd digit and \\b follows Unicode word characters") {
+TEST_CASE("backslash-d is any Nd digit and backslash-b follows Unicode word characters") {
   CHECK(full_match(R"(\d\d\d)", "3\uff13\u0663"));
   CHECK_FALSE(full_match(R"(\d)", "\u00b2"));  // No, not Nd
   CHECK(pattern::compile(R"(\bcaf\u00e9\b)").find("un caf\u00e9!").has_value());
@@ -57,7 +57,7 @@ TEST_CASE("\\d is any Nd digit and \\b follows Unicode word characters") {
   CHECK(pattern::compile(R"(\B)").find("ab") == match_span{1, 1});
 }
 
-TEST_CASE("hour pattern treats no-break spaces as \\s") {
+TEST_CASE("hour pattern treats no-break spaces as backslash-s") {
   const auto hour = pattern::compile(R"(\b\d{1,2}(?::\d{2}\s*(?:am|pm)?|\s*(?:am|pm))\b)", true);
   const std::string narrow = "at 2:30\u202fPM then";
   const auto m = hour.find(narrow);
