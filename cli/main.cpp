@@ -3,21 +3,16 @@
 
 #include <iostream>
 
+#include "actors/common/version.hpp"
 #include "cli/emulator_command.hpp"
 #include "cli/init_state_command.hpp"
 #include "cli/output.hpp"
 #include "cli/simulate_command.hpp"
 
-namespace {
-
-constexpr const char* version = "0.1.0";
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace opencloser::cli;
   CLI::App app{"opencloser: drains an outbound-calling queue held in Dataverse", "opencloser"};
-  app.set_version_flag("--version", std::string("opencloser ") + version);
+  app.set_version_flag("--version", "opencloser " + std::string(opencloser::product_version));
   app.require_subcommand(1);
 
   simulate_options sim;

@@ -8,6 +8,7 @@
 #include <caf/none.hpp>
 
 #include "messages/call.hpp"
+#include "messages/dataverse.hpp"
 #include "messages/queue.hpp"
 #include "messages/report.hpp"
 #include "messages/session.hpp"
@@ -177,6 +178,18 @@ typename Inspector::result_type inspect(Inspector& f, run_report& x) {
   return f(caf::meta::type_name("run_report"), x.run_id, x.command, x.mode, x.resumed, x.outcome,
            x.persona_version, x.mock_provider_call_id, x.started_at, x.ended_at, x.artifact_dir,
            x.operations_replayed, x.writeback_mode, x.http);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dataverse_call& x) {
+  return f(caf::meta::type_name("dataverse_call"), x.step, x.method, x.relative_url, x.headers,
+           x.body, x.resend_on_transient);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dataverse_reply& x) {
+  return f(caf::meta::type_name("dataverse_reply"), x.outcome, x.status, x.headers, x.body,
+           x.message, x.wait_seconds, x.counters);
 }
 
 }  // namespace opencloser

@@ -31,7 +31,9 @@ void register_message_types(caf::actor_system_config& cfg) {
       .add_message_type<emit_result>("opencloser::emit_result")
       .add_message_type<session_outcome>("opencloser::session_outcome")
       .add_message_type<http_counters>("opencloser::http_counters")
-      .add_message_type<run_report>("opencloser::run_report");
+      .add_message_type<run_report>("opencloser::run_report")
+      .add_message_type<dataverse_call>("opencloser::dataverse_call")
+      .add_message_type<dataverse_reply>("opencloser::dataverse_reply");
 }
 
 }  // namespace opencloser

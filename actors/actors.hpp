@@ -1,0 +1,50 @@
+#pragma once
+// Every actor interface of opencloser, in one place (after Tenzir's actors.hpp). Actors are
+// thin shells: they receive a message, call the pure logic beside them, and send a message.
+// Only this header and `*_actor.*` files include CAF.
+//
+// Built so far: the Dataverse gateway. The session pipeline (queue_loader, call_simulator,
+// redactor, writeback_planner, dataverse_emitter, supervisor) follows in issue 4; its design
+// is in docs/architecture.md.
+
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "messages/dataverse.hpp"
+#include "messages/inspect.hpp"
+
+namespace opencloser {
+
+/// (internal) A bearer token for a pending gateway call arrived, or could not be had.
+using token_atom = caf::atom_constant<caf::atom("token")>;
+/// (internal) The HTTP answer of a pending gateway call arrived.
+using http_done_atom = caf::atom_constant<caf::atom("http_done")>;
+/// (internal) A pending gateway call's retry wait is over.
+using resend_atom = caf::atom_constant<caf::atom("resend")>;
+
+using header_pairs = std::vector<std::pair<std::string, std::string>>;
+
+/// The Dataverse gateway actor interface: the one actor that drives the HTTP adapter and the
+/// token provider, so that no other actor knows HTTP. It adds the token and the standard
+/// headers (dataverse.md §1), applies the retry policy (§5: transient resends with backoff,
+/// 429 waits, one token refresh after a 401) on timers, and answers with a secret-free reply.
+using dataverse_gateway_actor = caf::typed_actor<
+    /// Sends one Web API call and answers when it is settled.
+    caf::replies_to<dataverse_call>::with<dataverse_reply>,
+    /// (internal, from the token provider's thread) call id, token ("" on failure), outcome
+    /// class of a failure, its Retry-After seconds (< 0: none), its message.
+    caf::reacts_to<token_atom, std::uint64_t, std::string, std::int32_t, double, std::string>,
+    /// (internal, from the HTTP client's thread) call id, status (0: none), headers, body,
+    /// transport failure.
+    caf::reacts_to<http_done_atom, std::uint64_t, std::int32_t, header_pairs, std::string,
+                   std::int32_t>,
+    /// (internal, a delayed message to itself) call id: send it again.
+    caf::reacts_to<resend_atom, std::uint64_t>>;
+
+}  // namespace opencloser

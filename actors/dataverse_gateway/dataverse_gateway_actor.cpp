@@ -1,0 +1,174 @@
+#include "actors/dataverse_gateway/dataverse_gateway_actor.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/common/version.hpp"
+#include "adapters/http/http_client.hpp"
+#include "adapters/oauth/token_provider.hpp"
+
+namespace opencloser {
+
+namespace {
+
+using self_pointer = dataverse_gateway_actor::stateful_pointer<dataverse_gateway_state>;
+using pending_call = dataverse_gateway_state::pending_call;
+
+constexpr std::string_view service_root = "/api/data/v9.2/";
+
+/// `<env><path>` without the query: the only form of a URL that appears in messages.
+std::string url_for_messages(const dataverse_gateway_config& c, const dataverse_call& call) {
+  return c.env_url + std::string(service_root) +
+         call.relative_url.substr(0, call.relative_url.find('?'));
+}
+
+http_call to_http(const dataverse_gateway_config& c, const pending_call& p) {
+  http_call h;
+  h.method = p.call.method;
+  h.url = c.env_url + std::string(service_root) + p.call.relative_url;
+  h.timeout = c.timeout;
+  h.headers = {{"Authorization", "Bearer " + p.token},
+               {"Accept", "application/json"},
+               {"OData-MaxVersion", "4.0"},
+               {"OData-Version", "4.0"},
+               {"User-Agent", "opencloser/" + std::string(product_version)}};
+  if (p.call.method == "GET") h.headers.emplace_back("If-None-Match", "null");
+  if (!p.call.body.empty() && !find_header(p.call.headers, "Content-Type"))
+    h.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  for (const auto& header : p.call.headers) h.headers.push_back(header);
+  h.body = p.call.body;
+  return h;
+}
+
+void settle(self_pointer self, std::uint64_t id, dataverse_outcome outcome, http_result result,
+            std::string message, double wait_seconds = 0) {
+  auto node = self->state.pending.extract(id);
+  if (node.empty()) return;
+  auto& p = node.mapped();
+  p.counters.retries = p.retry.retries();
+  p.counters.throttled = p.retry.throttled();
+  dataverse_reply reply{outcome,          result.status,        std::move(result.headers),
+                        std::move(result.body), std::move(message), wait_seconds,
+                        p.counters};
+  p.promise.deliver(std::move(reply));
+}
+
+void acquire_token_then_send(self_pointer self, std::uint64_t id) {
+  auto handle = caf::actor_cast<dataverse_gateway_actor>(self);
+  const auto before = self->state.config.tokens->token_requests();
+  // The callback may run at once (cached token) or on the HTTP io thread: either way it only
+  // hands the result on as a message.
+  self->state.config.tokens->get_token([handle, id](token_result r) {
+    if (r.ok()) {
+      caf::anon_send(handle, token_atom::value, id, std::move(r.access_token), std::int32_t{0},
+                     -1.0, std::string());
+    } else {
+      caf::anon_send(handle, token_atom::value, id, std::string(),
+                     static_cast<std::int32_t>(r.error->kind),
+                     r.error->retry_after_seconds.value_or(-1.0), r.error->message);
+    }
+  });
+  if (auto it = self->state.pending.find(id); it != self->state.pending.end())
+    it->second.counters.token_requests +=
+        static_cast<std::int64_t>(self->state.config.tokens->token_requests() - before);
+}
+
+void send_http(self_pointer self, std::uint64_t id) {
+  auto it = self->state.pending.find(id);
+  if (it == self->state.pending.end()) return;
+  auto& p = it->second;
+  ++p.counters.requests;
+  if (p.call.method != "GET") ++p.counters.writes;
+  auto handle = caf::actor_cast<dataverse_gateway_actor>(self);
+  self->state.config.http->submit(to_http(self->state.config, p), [handle, id](http_result r) {
+    caf::anon_send(handle, http_done_atom::value, id, static_cast<std::int32_t>(r.status),
+                   std::move(r.headers), std::move(r.body),
+                   static_cast<std::int32_t>(r.failure));
+  });
+}
+
+/// Carries out a retry decision for pending call `id` after `result`.
+void follow(self_pointer self, std::uint64_t id, const retry_decision& d, http_result result,
+            std::string failure_message) {
+  auto it = self->state.pending.find(id);
+  if (it == self->state.pending.end()) return;
+  auto& p = it->second;
+  switch (d.action) {
+    case retry_action::succeeded:
+      return settle(self, id, dataverse_outcome::success, std::move(result), {});
+    case retry_action::give_up:
+      return settle(self, id,
+                    d.reason == give_up_reason::permanent ? dataverse_outcome::permanent
+                                                          : dataverse_outcome::transient_exhausted,
+                    std::move(result), std::move(failure_message));
+    case retry_action::refresh_token_then_resend:
+      self->state.config.tokens->invalidate(p.token);
+      return acquire_token_then_send(self, id);
+    case retry_action::wait_then_resend:
+      // POST and $batch are never resent blindly: the caller re-queries by key first.
+      if (!p.call.resend_on_transient && result.status != 429)
+        return settle(self, id, dataverse_outcome::transient, std::move(result),
+                      std::move(failure_message), d.wait_seconds);
+      [[fallthrough]];
+    case retry_action::send_now:
+      if (d.wait_seconds <= 0) return acquire_token_then_send(self, id);
+      self->delayed_send(self,
+                         std::chrono::milliseconds(static_cast<std::int64_t>(d.wait_seconds * 1000)),
+                         resend_atom::value, id);
+      return;
+  }
+}
+
+}  // namespace
+
+dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
+                                                         dataverse_gateway_config config) {
+  self->state.config = std::move(config);
+  return {
+      [self](dataverse_call& call) -> caf::result<dataverse_reply> {
+        const auto id = ++self->state.next_id;
+        auto promise = self->make_response_promise<dataverse_reply>();
+        self->state.pending.emplace(
+            id, pending_call{std::move(call), retry_state(self->state.config.retry), promise, {}, {}});
+        acquire_token_then_send(self, id);
+        return promise;
+      },
+      [self](token_atom, std::uint64_t id, std::string& token, std::int32_t kind, double retry_after,
+             std::string& message) {
+        auto it = self->state.pending.find(id);
+        if (it == self->state.pending.end()) return;
+        if (!token.empty()) {
+          it->second.token = std::move(token);
+          return send_http(self, id);
+        }
+        const auto d = it->second.retry.on_outcome(
+            static_cast<outcome_class>(kind),
+            retry_after >= 0 ? std::optional<double>(retry_after) : std::nullopt);
+        follow(self, id, d, http_result{}, std::move(message));
+      },
+      [self](http_done_atom, std::uint64_t id, std::int32_t status, header_pairs& headers,
+             std::string& body, std::int32_t failure) {
+        auto it = self->state.pending.find(id);
+        if (it == self->state.pending.end()) return;
+        http_result result;
+        result.status = status;
+        result.failure = static_cast<transport_failure>(failure);
+        result.headers = std::move(headers);
+        result.body = std::move(body);
+        const auto d = it->second.retry.on_result(result);
+        std::string message;
+        if (result.failure != transport_failure::none)
+          message = "Dataverse transport failure: " +
+                    std::string(transport_failure_name(result.failure));
+        else if (!result.ok())
+          message = "Dataverse returned HTTP " + std::to_string(result.status) + " for " +
+                    it->second.call.method + " " + url_for_messages(self->state.config, it->second.call);
+        follow(self, id, d, std::move(result), std::move(message));
+      },
+      [self](resend_atom, std::uint64_t id) { acquire_token_then_send(self, id); },
+  };
+}
+
+}  // namespace opencloser

@@ -1,0 +1,48 @@
+#pragma once
+// The Dataverse gateway actor (actors/actors.hpp): Web API calls in, settled replies out.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "actors/actors.hpp"
+#include "actors/dataverse_emitter/retry_policy.hpp"
+#include "messages/settings.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+namespace opencloser {
+
+class http_client;
+class token_provider;
+
+struct dataverse_gateway_config {
+  http_client* http = nullptr;       ///< outlives the actor
+  token_provider* tokens = nullptr;  ///< outlives the actor
+  std::string env_url;               ///< DATAVERSE_ENV_URL without a trailing '/'
+  retry_settings retry;
+  std::chrono::milliseconds timeout{30'000};
+};
+
+struct dataverse_gateway_state {
+  struct pending_call {
+    dataverse_call call;
+    retry_state retry;
+    caf::typed_response_promise<dataverse_reply> promise;
+    http_counters counters;
+    std::string token;
+  };
+  dataverse_gateway_config config;
+  std::unordered_map<std::uint64_t, pending_call> pending;
+  std::uint64_t next_id = 0;
+  static inline const char* name = "dataverse_gateway";
+};
+
+dataverse_gateway_actor::behavior_type dataverse_gateway(
+    dataverse_gateway_actor::stateful_pointer<dataverse_gateway_state> self,
+    dataverse_gateway_config config);
+
+}  // namespace opencloser
