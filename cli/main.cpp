@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "actors/common/version.hpp"
+#include "cli/discover_command.hpp"
 #include "cli/emulator_command.hpp"
 #include "cli/init_state_command.hpp"
 #include "cli/output.hpp"
@@ -71,6 +72,22 @@ int main(int argc, char** argv) {
   init_state->add_option("--state-db", init.state_db, "SQLite file (default: [state].db)");
   init_state->add_option("--log-level", init.log_level, "trace|debug|info|warn|error|off");
 
+  discover_options disc;
+  auto* discover = app.add_subcommand(
+      "discover-crm", "Verify the mapping scaffold against live metadata and write the discovered "
+                      "(unapproved) mapping artifact (cli.md §3)");
+  discover->add_option("--out", disc.out, "where to write (default: the scaffold path)");
+  discover->add_option("--config", disc.config, "Slice 1 config")->capture_default_str();
+  discover->add_option("--slice2-config", disc.slice2_config, "Slice 2 config")->capture_default_str();
+  discover->add_option("--mapping", disc.mapping, "mapping scaffold (default: [dataverse].mapping_artifact)");
+  discover->add_option("--artifacts-dir", disc.artifacts_dir, "artifact root (not used)");
+  discover->add_option("--state-db", disc.state_db, "SQLite file (not used)");
+  discover->add_option("--emulator", disc.connection.emulator_seeds,
+                       "start the embedded emulator with this seed and target it (repeatable)");
+  discover->add_option("--emulator-dump", disc.connection.emulator_dump,
+                       "with --emulator: write its state dump here at exit");
+  discover->add_option("--log-level", disc.log_level, "trace|debug|info|warn|error|off");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -83,6 +100,7 @@ int main(int argc, char** argv) {
     if (*simulate) return run_simulate(sim);
     if (*emulator) return run_emulator(std::move(emu));
     if (*init_state) return run_init_state(init);
+    if (*discover) return run_discover(disc);
   } catch (const std::exception& e) {
     error_line(e.what());
     return 2;
