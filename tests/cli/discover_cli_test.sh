@@ -6,15 +6,10 @@
 set -u
 bin=$1
 fx=$2
-tmp=$(mktemp -d)
+source "$(dirname "$0")/check.sh"
 emu_pid=
-trap '[ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+cleanup_extra='[ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null'
 unset DATAVERSE_TENANT_ID DATAVERSE_CLIENT_ID DATAVERSE_CLIENT_SECRET DATAVERSE_ENV_URL
-failures=0
-check() {  # check <description> <condition…>
-  local what=$1; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
 run() {  # run <args…>: sets rc; stdout in $tmp/out, stderr in $tmp/err
   "$bin" discover-crm --config config/slice1.toml --slice2-config config/slice2.toml "$@" \
     >"$tmp/out" 2>"$tmp/err"
@@ -67,5 +62,4 @@ check "with the token error and a redacted tenant" \
 check "and nothing written" test ! -e "$tmp/not-written.json"
 check "no secret or tenant printed" no_secret
 
-echo "$failures failure(s)"
-test "$failures" -eq 0
+finish

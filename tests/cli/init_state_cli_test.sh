@@ -4,13 +4,7 @@
 # line and the file left exactly as it was.
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check <description> <condition…>
-  local what=$1; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/check.sh"
 run() {  # run <args…>: sets rc; stdout in $tmp/out, stderr in $tmp/err
   "$bin" init-state --config config/slice1.toml --slice2-config config/slice2.toml "$@" \
     >"$tmp/out" 2>"$tmp/err"
@@ -46,5 +40,4 @@ printf '[state]\ndb = 7\n' >"$tmp/bad.toml"
 check "a bad config exits 2" test "$?" -eq 2
 check "naming the config file" grep -q "config load failed: $tmp/bad.toml" "$tmp/err"
 
-echo "$failures failure(s)"
-test "$failures" -eq 0
+finish

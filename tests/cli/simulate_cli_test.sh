@@ -4,14 +4,8 @@
 set -u
 bin=$1
 fx=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/check.sh"
 export OPENCLOSER_CLOCK_NOW=2026-05-22T19:00:00.000Z
-failures=0
-check() {  # check <description> <condition…>
-  local what=$1; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
 run() {  # run <artifacts dir> <args…>: sets rc, out, err
   local dir=$1; shift
   "$bin" simulate --artifacts-dir "$dir" --config config/slice1.toml \
@@ -72,4 +66,4 @@ check "usage error exits 2" test "$rc" -eq 2
 "$bin" --version >"$tmp/out"; rc=$?
 check "--version exits 0 and names the product" test "$rc" -eq 0 -a "$(cat "$tmp/out")" = "opencloser 0.1.0"
 
-[ "$failures" -eq 0 ]
+finish
