@@ -3,9 +3,9 @@
 // thin shells: they receive a message, call the pure logic beside them, and send a message.
 // Only this header and `*_actor.*` files include CAF.
 //
-// Built so far: the Dataverse gateway. The session pipeline (queue_loader, call_simulator,
-// redactor, writeback_planner, dataverse_emitter, supervisor) follows in issue 4; its design
-// is in docs/architecture.md.
+// Built so far: the Dataverse gateway and the queue loader. The rest of the session pipeline
+// (call_simulator, redactor, writeback_planner, dataverse_emitter, supervisor) follows in
+// issue 4; its design is in docs/architecture.md.
 
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
@@ -18,6 +18,7 @@
 
 #include "messages/dataverse.hpp"
 #include "messages/inspect.hpp"
+#include "messages/queue_load.hpp"
 
 namespace opencloser {
 
@@ -46,5 +47,11 @@ using dataverse_gateway_actor = caf::typed_actor<
                    std::int32_t>,
     /// (internal, a delayed message to itself) call id: send it again.
     caf::reacts_to<resend_atom, std::uint64_t>>;
+
+/// The queue loader actor interface: one queue row from Dataverse to an eligibility decision.
+using queue_loader_actor = caf::typed_actor<
+    /// Loads the explicit row or the next ready row of the campaign (dataverse.md §4), names
+    /// its facility, converts it to a queue item and evaluates rules a–f (domain.md §5).
+    caf::replies_to<load_order>::with<load_result>>;
 
 }  // namespace opencloser

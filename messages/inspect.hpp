@@ -10,6 +10,7 @@
 #include "messages/call.hpp"
 #include "messages/dataverse.hpp"
 #include "messages/queue.hpp"
+#include "messages/queue_load.hpp"
 #include "messages/report.hpp"
 #include "messages/session.hpp"
 #include "messages/settings.hpp"
@@ -190,6 +191,18 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dataverse_reply& x) {
   return f(caf::meta::type_name("dataverse_reply"), x.outcome, x.status, x.headers, x.body,
            x.message, x.wait_seconds, x.counters);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, load_order& x) {
+  return f(caf::meta::type_name("load_order"), x.session_id, x.decision_id, x.queue_item_id,
+           x.campaign);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, load_result& x) {
+  return f(caf::meta::type_name("load_result"), x.status, x.item, x.decision, x.row_json,
+           x.owner_override, x.warnings, x.message, x.counters);
 }
 
 }  // namespace opencloser

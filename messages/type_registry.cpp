@@ -33,7 +33,9 @@ void register_message_types(caf::actor_system_config& cfg) {
       .add_message_type<http_counters>("opencloser::http_counters")
       .add_message_type<run_report>("opencloser::run_report")
       .add_message_type<dataverse_call>("opencloser::dataverse_call")
-      .add_message_type<dataverse_reply>("opencloser::dataverse_reply");
+      .add_message_type<dataverse_reply>("opencloser::dataverse_reply")
+      .add_message_type<load_order>("opencloser::load_order")
+      .add_message_type<load_result>("opencloser::load_result");
 }
 
 }  // namespace opencloser
