@@ -3,9 +3,9 @@
 // thin shells: they receive a message, call the pure logic beside them, and send a message.
 // Only this header and `*_actor.*` files include CAF.
 //
-// Built so far: the Dataverse gateway and the queue loader. The rest of the session pipeline
-// (call_simulator, redactor, writeback_planner, dataverse_emitter, supervisor) follows in
-// issue 4; its design is in docs/architecture.md.
+// Built so far: the Dataverse gateway, the queue loader, the call simulator and the redactor.
+// The rest of the session pipeline (writeback_planner, dataverse_emitter, supervisor) follows
+// in issue 4; its design is in docs/architecture.md.
 
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
@@ -16,11 +16,15 @@
 #include <utility>
 #include <vector>
 
+#include "messages/call.hpp"
 #include "messages/dataverse.hpp"
 #include "messages/inspect.hpp"
 #include "messages/queue_load.hpp"
 
 namespace opencloser {
+
+/// Asks the redactor for the `transcript.txt` of a rendered transcript.
+using redact_atom = caf::atom_constant<caf::atom("redact")>;
 
 /// (internal) A bearer token for a pending gateway call arrived, or could not be had.
 using token_atom = caf::atom_constant<caf::atom("token")>;
@@ -53,5 +57,16 @@ using queue_loader_actor = caf::typed_actor<
     /// Loads the explicit row or the next ready row of the campaign (dataverse.md §4), names
     /// its facility, converts it to a queue item and evaluates rules a–f (domain.md §5).
     caf::replies_to<load_order>::with<load_result>>;
+
+/// The call simulator actor interface: the mock call of one session.
+using call_simulator_actor = caf::typed_actor<
+    /// Processes the transport events (duplicates, late events, audits; domain.md §6–§7),
+    /// runs the persona on the conversation (§8) and decides the disposition.
+    caf::replies_to<call_order>::with<call_outcome>>;
+
+/// The redactor actor interface: transcripts are redacted before anything is written.
+using redactor_actor = caf::typed_actor<
+    /// The `transcript.txt` bytes of a rendered transcript under the run's policy and retention.
+    caf::replies_to<redact_atom, std::string>::with<redaction_result>>;
 
 }  // namespace opencloser

@@ -109,4 +109,20 @@ struct call_outcome {
   bool operator==(const call_outcome&) const = default;
 };
 
+/// What the supervisor asks the call simulator to do: place the mock call of a session with its
+/// already validated fixtures (fixtures.md §7 runs before any request).
+struct call_order {
+  std::string session_id;
+  std::string call_id;  ///< `call_<32 hex>`
+  transport_fixture transport;
+  nullable<struct conversation> conversation;
+  bool operator==(const call_order&) const = default;
+};
+
+/// The redactor's answer for one rendered transcript (dataverse.md §11).
+struct redaction_result {
+  nullable<std::string> transcript_file;  ///< `transcript.txt` bytes; null under summary-only
+  bool operator==(const redaction_result&) const = default;
+};
+
 }  // namespace opencloser

@@ -205,4 +205,15 @@ typename Inspector::result_type inspect(Inspector& f, load_result& x) {
            x.owner_override, x.warnings, x.message, x.counters);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_order& x) {
+  return f(caf::meta::type_name("call_order"), x.session_id, x.call_id, x.transport,
+           x.conversation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, redaction_result& x) {
+  return f(caf::meta::type_name("redaction_result"), x.transcript_file);
+}
+
 }  // namespace opencloser

@@ -164,6 +164,26 @@ TEST_CASE("Dataverse calls and replies round-trip with headers, outcome and coun
   CHECK(round_trip(sys, reply) == reply);
 }
 
+TEST_CASE("session orders and answers round-trip: load, call, redaction") {
+  fixture_system fx;
+  auto& sys = *fx.sys;
+  load_order order{"ses_1", "dec_1", "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11", ""};
+  CHECK(round_trip(sys, order) == order);
+  load_result loaded;
+  loaded.status = load_status::no_callable_item;
+  loaded.row_json = R"({"@odata.etag":"W/\"7\""})";
+  loaded.warnings.push_back({"non_e164_phone", "phone_number", "not E.164"});
+  loaded.counters.requests = 2;
+  CHECK(round_trip(sys, loaded) == loaded);
+  call_order call{"ses_1", "call_1", {"standard", {}}, conversation{"c1", {{"agent", "hi"}}}};
+  CHECK(round_trip(sys, call) == call);
+  call.conversation.reset();
+  CHECK(round_trip(sys, call) == call);
+  redaction_result redacted{std::string("[REDACTED]\n")};
+  CHECK(round_trip(sys, redacted) == redacted);
+  CHECK(round_trip(sys, redaction_result{}) == redaction_result{});
+}
+
 TEST_CASE("registration is what gives each type a portable name") {
   fixture_system registered;
   CHECK(registered.sys->types().portable_name(0, &typeid(queue_item)) == "opencloser::queue_item");
