@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: what opencloser can do today, run for real on the bundled fixtures.
-# The Dataverse pipeline (emulator, run-crm, drain) is not built yet; until it is, the demo runs
-# the domain core through `opencloser simulate`, which writes the session artifacts locally.
+# make demo: what opencloser can do today, run for real on the shipped files.
+# Part 1 starts the embedded Dataverse emulator and runs discover-crm against it. run-crm (the
+# session pipeline against Dataverse) is not built yet; until it is, part 2 runs the domain core
+# through `opencloser simulate`, which writes the session artifacts locally.
 set -uo pipefail
 build=${1:-build}
 bin="$build/cli/opencloser"
@@ -10,8 +11,28 @@ out=${DEMO_ARTIFACTS:-$build/demo-artifacts}
 rm -rf "$out"
 export OPENCLOSER_CLOCK_NOW=${OPENCLOSER_CLOCK_NOW:-2026-05-22T19:00:00.000Z}
 
+mkdir -p "$out"
 cat <<INTRO
-opencloser demo — domain core only (no Dataverse yet)
+opencloser demo
+
+Part 1 — Dataverse: the embedded Web API emulator and discover-crm
+  opencloser starts its Dataverse emulator in-process on a loopback port (seed:
+  config/emulator-seed.json), authenticates like a real client (OAuth client credentials),
+  and checks every table, column, option set and the regarding relationship that
+  config/dataverse_mapping.json names against the live metadata. The result is a discovered,
+  unapproved mapping a reviewer would approve; discovery only reads.
+
+INTRO
+"$bin" discover-crm --emulator config/emulator-seed.json --mapping config/dataverse_mapping.json \
+  --out "$out/discovered-mapping.json" --emulator-dump "$out/emulator-state.json"
+echo "   (exit code $?)"
+echo "   emulator state after the run: $out/emulator-state.json" \
+  "($(grep -c '"acme_callqueueid"' "$out/emulator-state.json") queue rows," \
+  "$(grep -o '"writes": [0-9]*' "$out/emulator-state.json") — discovery wrote nothing)"
+echo
+
+cat <<INTRO
+Part 2 — sessions through the domain core (run-crm against Dataverse comes next)
   Each scenario loads a queue item, checks eligibility at $OPENCLOSER_CLOCK_NOW (12:00 in
   Los Angeles), places a mock call from a transport fixture, runs the ALF persona on a
   conversation fixture, redacts the transcript and plans the write-back. Nothing is sent
@@ -44,8 +65,8 @@ scenario "A malformed fixture is refused before anything is written" ready \
   ../malformed/transport_events/voicemail_string
 
 echo "Artifacts of every session: $out"
-ls "$out" | head -20
-first=$(ls "$out" | head -1)
+ls "$out" | grep '^ses_' | head -20
+first=$(ls "$out" | grep '^ses_' | head -1)
 if [ -n "$first" ]; then
   echo
   echo "For example, $out/$first:"

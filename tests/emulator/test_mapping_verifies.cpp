@@ -63,3 +63,19 @@ TEST_CASE("verification over HTTP names a column and a table the emulator lacks"
   const auto missing = json::write_compact(dataverse::to_json(*step.report));
   CHECK_THAT(missing, Contains("acme_no_such_column") && Contains("acme_no_such_table"));
 }
+
+TEST_CASE("the shipped config/dataverse_mapping.json is approved and verifies against "
+          "config/emulator-seed.json",
+          "[http][verification]") {
+  const std::string config = std::string(OPENCLOSER_TEST_FIXTURES) + "/../../config/";
+  emulator::emulator_options options;
+  options.seeds = {config + "emulator-seed.json"};
+  running_emulator emu(options);
+  const auto mapping = load_mapping_artifact(config + "dataverse_mapping.json");
+  CHECK(mapping.meta.approved);
+  CHECK(mapping_readiness_error(mapping, true) == std::nullopt);
+  const auto step = verify(emu, mapping);
+  REQUIRE(step.report);
+  INFO(json::write_compact(dataverse::to_json(*step.report)));
+  CHECK(step.report->ok);
+}
