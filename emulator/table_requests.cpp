@@ -95,7 +95,14 @@ http_response get_collection(table_request_context& c, const table_def& t, const
                              const header_list& headers) {
   const auto query = parse_collection_query(t, params);
   const auto prefer = prefer_of(headers);
-  const auto page = select_page(t, c.rows.rows_of(t), query, prefer.max_page_size);
+  // `<pk> eq <guid>` (every explicit load) reads one row from the id index, not every row.
+  std::vector<const row*> candidates;
+  if (const auto id = pinned_primary_id(t, query)) {
+    if (const row* r = c.rows.find(t, *id)) candidates.push_back(r);
+  } else {
+    candidates = c.rows.rows_of(t);
+  }
+  const auto page = select_page(t, candidates, query, prefer.max_page_size);
   json::array value;
   value.reserve(page.rows.size());
   for (const auto* r : page.rows) value.push_back(project_row(t, *r, query.select));
