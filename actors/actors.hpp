@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "messages/call.hpp"
+#include "messages/claim.hpp"
 #include "messages/dataverse.hpp"
 #include "messages/inspect.hpp"
 #include "messages/queue_load.hpp"
@@ -68,5 +69,13 @@ using call_simulator_actor = caf::typed_actor<
 using redactor_actor = caf::typed_actor<
     /// The `transcript.txt` bytes of a rendered transcript under the run's policy and retention.
     caf::replies_to<redact_atom, std::string>::with<redaction_result>>;
+
+/// The Dataverse emitter actor interface: every write the product sends, through the gateway.
+/// (The write-back handlers follow; the claim is first.)
+using dataverse_emitter_actor = caf::typed_actor<
+    /// The §6 claim: `If-Match` PATCH to in_progress with this session and attempt + 1, the
+    /// 412 re-read and single re-claim, 404 as `__row_deleted__`, and the verification read
+    /// after transient exhaustion.
+    caf::replies_to<claim_order>::with<claim_outcome>>;
 
 }  // namespace opencloser

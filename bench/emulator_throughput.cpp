@@ -10,11 +10,11 @@
 #include <utility>  // before Asio (Boost 1.74 awaitable.hpp needs std::exchange)
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -62,11 +62,12 @@ class connection : public std::enable_shared_from_this<connection> {
       : stream_(ioc), run_(run), next_(offset) {}
 
   void start(const tcp::resolver::results_type& endpoints) {
-    stream_.async_connect(endpoints, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-      if (ec) return self->fail("connect", ec);
-      self->stream_.socket().set_option(tcp::no_delay(true));
-      self->send_next();
-    });
+    stream_.async_connect(endpoints,
+                          [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+                            if (ec) return self->fail("connect", ec);
+                            self->stream_.socket().set_option(tcp::no_delay(true));
+                            self->send_next();
+                          });
   }
 
  private:
@@ -96,15 +97,17 @@ class connection : public std::enable_shared_from_this<connection> {
       req_.target(target);
       req_.set(http::field::if_match, "*");
       req_.set(http::field::content_type, "application/json; charset=utf-8");
-      req_.body() = "{\"" + run_.config->patch_column + "\":\"bench " + std::to_string(next_) + "\"}";
+      req_.body() =
+          "{\"" + run_.config->patch_column + "\":\"bench " + std::to_string(next_) + "\"}";
     }
     req_.prepare_payload();
-    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->fail("write", ec);
-      self->res_ = {};
-      http::async_read(self->stream_, self->buffer_, self->res_,
-                       [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
-    });
+    http::async_write(
+        stream_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->fail("write", ec);
+          self->res_ = {};
+          http::async_read(self->stream_, self->buffer_, self->res_,
+                           [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        });
   }
 
   void on_read(beast::error_code ec) {
@@ -132,7 +135,8 @@ class connection : public std::enable_shared_from_this<connection> {
 };
 
 /// One synchronous request on a fresh connection (set-up only: token, ids).
-http::response<http::string_body> once(const shared_run& run, http::request<http::string_body> req) {
+http::response<http::string_body> once(const shared_run& run,
+                                       http::request<http::string_body> req) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::resolver(ioc).resolve(run.host, run.port));
@@ -150,11 +154,13 @@ http::response<http::string_body> once(const shared_run& run, http::request<http
 
 int main(int argc, char** argv) {
   settings s;
-  CLI::App app{"emulator_throughput: keep-alive GET/PATCH requests per second against the emulator"};
+  CLI::App app{
+      "emulator_throughput: keep-alive GET/PATCH requests per second against the emulator"};
   app.add_option("--seed", s.seed, "emulator seed")->capture_default_str();
   app.add_option("--set", s.table_set, "entity set to read and patch")->capture_default_str();
   app.add_option("--primary-id", s.primary_id, "its primary id column")->capture_default_str();
-  app.add_option("--column", s.patch_column, "string column the PATCH writes")->capture_default_str();
+  app.add_option("--column", s.patch_column, "string column the PATCH writes")
+      ->capture_default_str();
   app.add_option("--connections", s.connections, "keep-alive connections")->capture_default_str();
   app.add_option("--requests", s.requests, "requests in total")->capture_default_str();
   app.add_option("--io-threads", s.io_threads, "emulator server threads")->capture_default_str();
@@ -178,7 +184,8 @@ int main(int argc, char** argv) {
   run.config = &s;
   {
     const auto& seed = emu.seed();
-    http::request<http::string_body> req{http::verb::post, "/" + seed.tenant_id + "/oauth2/v2.0/token", 11};
+    http::request<http::string_body> req{http::verb::post,
+                                         "/" + seed.tenant_id + "/oauth2/v2.0/token", 11};
     req.set(http::field::content_type, "application/x-www-form-urlencoded");
     req.body() = "grant_type=client_credentials&client_id=" + seed.clients.front().client_id +
                  "&client_secret=" + seed.clients.front().client_secret +
@@ -221,14 +228,17 @@ int main(int argc, char** argv) {
   for (int t = 1; t < s.client_threads; ++t) threads.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   emu.stop();
 
   const long done = run.done.load();
-  std::printf("emulator_throughput: %ld requests (GET/PATCH alternating) over %d keep-alive connections, "
-              "%d server thread(s), %d client thread(s)\n",
-              done, s.connections, s.io_threads, s.client_threads);
-  std::printf("  wall time       %.3f s\n  throughput      %.0f requests/s\n  failures        %ld\n",
-              seconds, done / seconds, run.failures.load());
+  std::printf(
+      "emulator_throughput: %ld requests (GET/PATCH alternating) over %d keep-alive connections, "
+      "%d server thread(s), %d client thread(s)\n",
+      done, s.connections, s.io_threads, s.client_threads);
+  std::printf(
+      "  wall time       %.3f s\n  throughput      %.0f requests/s\n  failures        %ld\n",
+      seconds, done / seconds, run.failures.load());
   return run.failures.load() == 0 ? 0 : 1;
 }

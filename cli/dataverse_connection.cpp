@@ -74,7 +74,8 @@ dataverse_connection::dataverse_connection(const settings& config, const connect
     credentials = credentials_from_environment(config);
   }
   i.env_url = credentials.env_url;
-  const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(config.http.timeout_seconds * 1000));
+  const auto timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(config.http.timeout_seconds * 1000));
   http_client_options http_options;
   http_options.max_in_flight = static_cast<std::size_t>(config.http.max_in_flight);
   i.http = std::make_unique<http_client>(http_options);
@@ -85,8 +86,9 @@ dataverse_connection::dataverse_connection(const settings& config, const connect
   register_message_types(i.cfg);
   i.cfg.set("scheduler.max-threads", 2);
   i.sys = std::make_unique<caf::actor_system>(i.cfg);
-  i.gateway = i.sys->spawn(dataverse_gateway, dataverse_gateway_config{i.http.get(), i.tokens.get(),
-                                                                       i.env_url, config.retry, timeout});
+  i.gateway = i.sys->spawn(
+      dataverse_gateway,
+      dataverse_gateway_config{i.http.get(), i.tokens.get(), i.env_url, config.retry, timeout});
 }
 
 dataverse_connection::~dataverse_connection() {
@@ -106,10 +108,18 @@ dataverse_connection::~dataverse_connection() {
   }
 }
 
-caf::actor_system& dataverse_connection::system() { return *impl_->sys; }
-dataverse_gateway_actor dataverse_connection::gateway() const { return impl_->gateway; }
-const std::string& dataverse_connection::env_url() const { return impl_->env_url; }
-bool dataverse_connection::emulated() const { return impl_->emu != nullptr; }
+caf::actor_system& dataverse_connection::system() {
+  return *impl_->sys;
+}
+dataverse_gateway_actor dataverse_connection::gateway() const {
+  return impl_->gateway;
+}
+const std::string& dataverse_connection::env_url() const {
+  return impl_->env_url;
+}
+bool dataverse_connection::emulated() const {
+  return impl_->emu != nullptr;
+}
 
 dataverse_reply dataverse_connection::call(dataverse_call call) {
   caf::scoped_actor self{*impl_->sys};

@@ -15,8 +15,9 @@ namespace {
 
 /// Runs the verifier to its report, fetching what it asks for through the gateway. A failure
 /// other than 2xx/404 propagates (never downgraded to "missing", dataverse.md §3.2).
-dataverse::verification_step verify(dataverse_connection& dataverse, const mapping_artifact& mapping,
-                                    bool link_regarding, const std::string& now) {
+dataverse::verification_step verify(dataverse_connection& dataverse,
+                                    const mapping_artifact& mapping, bool link_regarding,
+                                    const std::string& now) {
   dataverse::metadata_answers answers;
   while (true) {
     auto step = dataverse::verify_metadata(mapping, link_regarding, answers, now);
@@ -41,7 +42,8 @@ int run_discover(const discover_options& o) {
     product_clock clock;
     if (auto frozen = process_env("OPENCLOSER_CLOCK_NOW")) {
       const auto ms = parse_utc_ms(*frozen);
-      if (!ms) throw std::runtime_error("OPENCLOSER_CLOCK_NOW is not a UtcMs timestamp: " + *frozen);
+      if (!ms)
+        throw std::runtime_error("OPENCLOSER_CLOCK_NOW is not a UtcMs timestamp: " + *frozen);
       clock = product_clock(ms);
     }
     const std::string scaffold_path = o.mapping.empty() ? config.mapping_artifact : o.mapping;
@@ -54,17 +56,19 @@ int run_discover(const discover_options& o) {
       try {
         step = verify(dataverse, scaffold, link_regarding, now);
       } catch (const std::exception& e) {
-        throw std::runtime_error(std::string("discovery failed: metadata discovery failed - ") + e.what());
+        throw std::runtime_error(std::string("discovery failed: metadata discovery failed - ") +
+                                 e.what());
       }
     }
     if (!step.report->ok) {
       std::string missing;
       for (const auto& item : step.report->missing) missing += (missing.empty() ? "" : "; ") + item;
-      throw std::runtime_error("discovery failed: metadata discovery failed - unverifiable mapping: " +
-                               missing);
+      throw std::runtime_error(
+          "discovery failed: metadata discovery failed - unverifiable mapping: " + missing);
     }
     const std::string out = o.out.empty() ? scaffold_path : o.out;
-    write_discovered_mapping(out, discovered_mapping_json(scaffold, *step.resolved, link_regarding, now));
+    write_discovered_mapping(
+        out, discovered_mapping_json(scaffold, *step.resolved, link_regarding, now));
     // The predecessor's layout, exempt from the 23-column rule (cli.md §3).
     std::cout << "discovered:  " << out << '\n'
               << "approved:    false (flip to true on PR review)\n"

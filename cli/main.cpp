@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   emulator_command_options emu;
   auto& eo = emu.emulator;
   auto* emulator = app.add_subcommand(
-      "emulator", "Serve the Dataverse Web API emulator in the foreground until Ctrl-C (cli.md §8)");
+      "emulator",
+      "Serve the Dataverse Web API emulator in the foreground until Ctrl-C (cli.md §8)");
   emulator->add_option("--seed", eo.seeds, "seed file (repeatable; merged in order)")->required();
   emulator->add_option("--host", eo.host, "listen address")->capture_default_str();
   emulator->add_option("--port", eo.port, "listen port (0: ephemeral)")->capture_default_str();
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
                        "execution time per window in ms (0: off)");
   emulator->add_option("--retry-after-s", eo.retry_after_s, "fixed Retry-After on 429s");
   emulator->add_option("--latency-ms", eo.latency_ms, "latency added to every Web API request");
-  emulator->add_option("--latency-jitter-ms", eo.latency_jitter_ms, "random extra latency (0..N ms)");
+  emulator->add_option("--latency-jitter-ms", eo.latency_jitter_ms,
+                       "random extra latency (0..N ms)");
   emulator->add_option("--fail-rate", eo.fail_rate, "probability of a random failure per request");
   emulator->add_option("--fail-status", eo.fail_status, "status of random failures")
       ->capture_default_str();
@@ -62,8 +64,8 @@ int main(int argc, char** argv) {
   emulator->add_flag("--allow-remote", eo.allow_remote, "allow a non-loopback --host");
 
   init_state_options init;
-  auto* init_state = app.add_subcommand(
-      "init-state", "Create or verify the SQLite state database (cli.md §9)");
+  auto* init_state =
+      app.add_subcommand("init-state", "Create or verify the SQLite state database (cli.md §9)");
   init_state->add_option("--config", init.config, "Slice 1 config")->capture_default_str();
   init_state->add_option("--slice2-config", init.slice2_config, "Slice 2 config")
       ->capture_default_str();
@@ -74,12 +76,15 @@ int main(int argc, char** argv) {
 
   discover_options disc;
   auto* discover = app.add_subcommand(
-      "discover-crm", "Verify the mapping scaffold against live metadata and write the discovered "
-                      "(unapproved) mapping artifact (cli.md §3)");
+      "discover-crm",
+      "Verify the mapping scaffold against live metadata and write the discovered "
+      "(unapproved) mapping artifact (cli.md §3)");
   discover->add_option("--out", disc.out, "where to write (default: the scaffold path)");
   discover->add_option("--config", disc.config, "Slice 1 config")->capture_default_str();
-  discover->add_option("--slice2-config", disc.slice2_config, "Slice 2 config")->capture_default_str();
-  discover->add_option("--mapping", disc.mapping, "mapping scaffold (default: [dataverse].mapping_artifact)");
+  discover->add_option("--slice2-config", disc.slice2_config, "Slice 2 config")
+      ->capture_default_str();
+  discover->add_option("--mapping", disc.mapping,
+                       "mapping scaffold (default: [dataverse].mapping_artifact)");
   discover->add_option("--artifacts-dir", disc.artifacts_dir, "artifact root (not used)");
   discover->add_option("--state-db", disc.state_db, "SQLite file (not used)");
   discover->add_option("--emulator", disc.connection.emulator_seeds,

@@ -74,11 +74,13 @@ http_response emulator_core::handle_admin(request_ticket& t) {
   if (route == "rows" && segments.size() == 2 && method == "POST")
     return admin_json(201, insert_row(segments[1], body_json(t.request)));
   if (route == "rows" && segments.size() == 3) {
-    if (method == "PATCH") return admin_json(200, edit_row(segments[1], segments[2], body_json(t.request)));
+    if (method == "PATCH")
+      return admin_json(200, edit_row(segments[1], segments[2], body_json(t.request)));
     if (method == "DELETE") {
       if (!delete_row(segments[1], segments[2]))
         throw web_error(404, "0x80040217",
-                        std::string(segments[1]) + " With Id = " + std::string(segments[2]) + " Does Not Exist");
+                        std::string(segments[1]) + " With Id = " + std::string(segments[2]) +
+                            " Does Not Exist");
       return admin_json(200, json::object{{"deleted", true}});
     }
   }
@@ -94,7 +96,8 @@ http_response emulator_core::handle_admin(request_ticket& t) {
     reset();
     return admin_json(200, json::object{{"reset", true}});
   }
-  return error_response(404, "0x80060888", "Unknown admin request " + method + " /_emulator/" + t.path);
+  return error_response(404, "0x80060888",
+                        "Unknown admin request " + method + " /_emulator/" + t.path);
 }
 
 }  // namespace opencloser::emulator

@@ -38,7 +38,8 @@ seed_data load_seed(const emulator_options& o) {
 
 json::value read_json_file(const std::filesystem::path& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(std::string(what) + " not found or unreadable: " + path.string());
+  if (!in)
+    throw std::runtime_error(std::string(what) + " not found or unreadable: " + path.string());
   std::ostringstream text;
   text << in.rdbuf();
   try {
@@ -67,7 +68,9 @@ std::string decoded_query_text(const query_params& params) {
   return out;
 }
 
-bool is_success(int status) { return status >= 200 && status < 300; }
+bool is_success(int status) {
+  return status >= 200 && status < 300;
+}
 
 web_error admin_error(int status, std::string message) {
   return web_error(status, status == 404 ? "0x80040217" : "0x80060888", std::move(message));
@@ -116,15 +119,18 @@ std::string emulator_core::new_guid() {
   // Version-4 layout from the seeded stream, so ids repeat for a fixed --rng-seed.
   const std::uint64_t hi = id_rng_(), lo = id_rng_();
   char text[37];
-  std::snprintf(text, sizeof text, "%08" PRIx32 "-%04" PRIx32 "-4%03" PRIx32 "-%04" PRIx32 "-%012" PRIx64,
-                static_cast<std::uint32_t>(hi >> 32), static_cast<std::uint32_t>((hi >> 16) & 0xffff),
-                static_cast<std::uint32_t>(hi & 0x0fff),
-                static_cast<std::uint32_t>(0x8000 | ((lo >> 48) & 0x3fff)),
-                static_cast<std::uint64_t>(lo & 0xffffffffffffULL));
+  std::snprintf(
+      text, sizeof text, "%08" PRIx32 "-%04" PRIx32 "-4%03" PRIx32 "-%04" PRIx32 "-%012" PRIx64,
+      static_cast<std::uint32_t>(hi >> 32), static_cast<std::uint32_t>((hi >> 16) & 0xffff),
+      static_cast<std::uint32_t>(hi & 0x0fff),
+      static_cast<std::uint32_t>(0x8000 | ((lo >> 48) & 0x3fff)),
+      static_cast<std::uint64_t>(lo & 0xffffffffffffULL));
   return text;
 }
 
-std::string emulator_core::now_utc_ms() const { return format_utc_ms(system_now_ms()); }
+std::string emulator_core::now_utc_ms() const {
+  return format_utc_ms(system_now_ms());
+}
 
 // ---------------------------------------------------------------------------------------------
 // Step 1: admit
@@ -170,9 +176,11 @@ admission emulator_core::respond_with_fault(request_ticket& t) {
   ++faults_applied_;
   switch (rule.action) {
     case fault_action::status:
-      a.response = error_response(rule.status, "0x80040216",
-                                  "Injected fault '" + rule.id + "': status " + std::to_string(rule.status) + ".");
-      if (rule.retry_after_s) a.response.set_header("Retry-After", std::to_string(*rule.retry_after_s));
+      a.response = error_response(
+          rule.status, "0x80040216",
+          "Injected fault '" + rule.id + "': status " + std::to_string(rule.status) + ".");
+      if (rule.retry_after_s)
+        a.response.set_header("Retry-After", std::to_string(*rule.retry_after_s));
       decorate(a.response, t, false);
       log(t, log_.next_seq(), rule.status, false);
       return a;
@@ -212,8 +220,8 @@ admission emulator_core::admit_web_api(request_ticket& t) {
   if (seed_.auth_required) {
     const auto client = tokens_->client_of(t.request.header("Authorization"), t.received);
     if (!client) {
-      a.response = error_response(401, "0x80080001",
-                                  "The user is not authenticated: a valid bearer token is required.");
+      a.response = error_response(
+          401, "0x80080001", "The user is not authenticated: a valid bearer token is required.");
       a.response.set_header("WWW-Authenticate", "Bearer authorization_uri=\"" + origin_ + "/" +
                                                     seed_.tenant_id + "/oauth2/authorize\"");
       decorate(a.response, t, false);
@@ -233,7 +241,8 @@ admission emulator_core::admit_web_api(request_ticket& t) {
   }
   if (const auto* rule = faults_.select({t.request.method, t.path, t.query, false, t.client_id}))
     t.fault = *rule;
-  t.latency_ms = latency_ms_ + (latency_jitter_ms_ > 0 ? faults_.draw_jitter(latency_jitter_ms_) : 0);
+  t.latency_ms =
+      latency_ms_ + (latency_jitter_ms_ > 0 ? faults_.draw_jitter(latency_jitter_ms_) : 0);
   if (t.fault) return respond_with_fault(t);
   a.step = next_step::execute;
   a.delay_ms = t.latency_ms;
@@ -376,18 +385,22 @@ http_response emulator_core::run_batch_request(request_ticket& t, std::uint64_t 
       return operation_result{r.status, std::move(r.headers), std::move(r.body)};
     };
     if (!relative)
-      return finish_op(error_response(400, "0x80060888", "Invalid request URL '" + op.url + "' in $batch."), false);
+      return finish_op(
+          error_response(400, "0x80060888", "Invalid request URL '" + op.url + "' in $batch."),
+          false);
     const auto q = relative->find('?');
     inner.path = percent_decode(relative->substr(0, q));
     inner.params = decode_query(q == std::string::npos ? "" : relative->substr(q + 1));
     inner.query = decoded_query_text(inner.params);
-    if (const auto* rule = faults_.select({op.method, inner.path, inner.query, true, t.client_id})) {
+    if (const auto* rule =
+            faults_.select({op.method, inner.path, inner.query, true, t.client_id})) {
       inner.fault = *rule;
       ++faults_applied_;
       switch (rule->action) {
         case fault_action::status: {
           auto r = error_response(rule->status, "0x80040216", "Injected fault '" + rule->id + "'.");
-          if (rule->retry_after_s) r.set_header("Retry-After", std::to_string(*rule->retry_after_s));
+          if (rule->retry_after_s)
+            r.set_header("Retry-After", std::to_string(*rule->retry_after_s));
           return finish_op(std::move(r), false);
         }
         case fault_action::reset:
@@ -409,14 +422,27 @@ http_response emulator_core::run_batch_request(request_ticket& t, std::uint64_t 
     if (row_fault && !inner.fault->after) apply_row_fault(*inner.fault);
     const auto writes_before = store_->writes();
     execution ignored;
-    auto r = dispatch(inner, op.method, inner.path, inner.params, op.headers, op.body, op_seq, true, ignored);
-    const bool committed = store_->writes() != writes_before && is_success(r.status);  // before an "after" edit
+    auto r = dispatch(inner, op.method, inner.path, inner.params, op.headers, op.body, op_seq, true,
+                      ignored);
+    const bool committed =
+        store_->writes() != writes_before && is_success(r.status);  // before an "after" edit
     if (row_fault && inner.fault->after) apply_row_fault(*inner.fault);
     return finish_op(std::move(r), committed);
   };
-  exec.begin_changeset = [&] { store_->begin_transaction(); in_changeset = true; outside_edits.clear(); };
-  exec.commit_changeset = [&] { store_->commit_transaction(); in_changeset = false; log_held(true); };
-  exec.rollback_changeset = [&] { rollback(); log_held(false); };
+  exec.begin_changeset = [&] {
+    store_->begin_transaction();
+    in_changeset = true;
+    outside_edits.clear();
+  };
+  exec.commit_changeset = [&] {
+    store_->commit_transaction();
+    in_changeset = false;
+    log_held(true);
+  };
+  exec.rollback_changeset = [&] {
+    rollback();
+    log_held(false);
+  };
   exec.new_boundary_id = [this] { return new_guid(); };
   try {
     auto result = run_batch(parts, prefers_continue_on_error(prefer), exec);
@@ -465,7 +491,8 @@ void emulator_core::log(const request_ticket& t, std::uint64_t seq, int status, 
   e.status = status;
   if (t.fault) e.fault = t.fault->id;
   e.committed = committed;
-  e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t.received).count();
+  e.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t.received).count();
   e.batch_seq = batch_seq;
   e.inner_index = inner_index;
   log_.append(std::move(e));
@@ -507,15 +534,17 @@ json::value emulator_core::requests(std::uint64_t since) const {
 json::value emulator_core::state() const {
   std::lock_guard lock(mutex_);
   json::object by_client;
-  for (const auto& [client, n] : throttle_.max_in_flight_by_client()) by_client.emplace_back(client, n);
+  for (const auto& [client, n] : throttle_.max_in_flight_by_client())
+    by_client.emplace_back(client, n);
   return json::object{
-      {"counters", json::object{{"faults_applied", static_cast<std::int64_t>(faults_applied_)},
-                                {"max_in_flight", throttle_.max_in_flight()},
-                                {"max_in_flight_by_client", std::move(by_client)},
-                                {"requests", static_cast<std::int64_t>(requests_)},
-                                {"throttled", static_cast<std::int64_t>(throttle_.throttled_total())},
-                                {"tokens_issued", static_cast<std::int64_t>(tokens_->issued())},
-                                {"writes", static_cast<std::int64_t>(store_->writes())}}},
+      {"counters",
+       json::object{{"faults_applied", static_cast<std::int64_t>(faults_applied_)},
+                    {"max_in_flight", throttle_.max_in_flight()},
+                    {"max_in_flight_by_client", std::move(by_client)},
+                    {"requests", static_cast<std::int64_t>(requests_)},
+                    {"throttled", static_cast<std::int64_t>(throttle_.throttled_total())},
+                    {"tokens_issued", static_cast<std::int64_t>(tokens_->issued())},
+                    {"writes", static_cast<std::int64_t>(store_->writes())}}},
       {"schema_version", "opencloser-emulator-state-v1"},
       {"tables", store_->dump_tables()},
   };
@@ -565,7 +594,8 @@ json::value emulator_core::edit_row(std::string_view table_name, std::string_vie
   const auto* table = store_->tables().by_logical_name(table_name);
   if (!table) throw admin_error(404, "Unknown table '" + std::string(table_name) + "'.");
   if (!is_guid(id) || !store_->find(*table, id))
-    throw admin_error(404, std::string(table_name) + " With Id = " + std::string(id) + " Does Not Exist");
+    throw admin_error(
+        404, std::string(table_name) + " With Id = " + std::string(id) + " Does Not Exist");
   auto parsed = admin_changes(*table, changes);
   parsed.erase(table->primary_id);
   const auto& stored = store_->update(*table, id, parsed, now_utc_ms());
@@ -607,11 +637,16 @@ void emulator_core::configure(const json::value& config) {
     } else if (key == "throttling") {
       if (!value.is_object()) throw bad_request("config key 'throttling' must be an object.");
       for (const auto& [k, v] : value.as_object()) {
-        if (k == "requests") limits.requests = integer(v, k);
-        else if (k == "window_s") limits.window_s = integer(v, k);
-        else if (k == "concurrency") limits.concurrency = integer(v, k);
-        else if (k == "exec_ms") limits.exec_ms = integer(v, k);
-        else throw bad_request("unknown throttling key '" + k + "'.");
+        if (k == "requests")
+          limits.requests = integer(v, k);
+        else if (k == "window_s")
+          limits.window_s = integer(v, k);
+        else if (k == "concurrency")
+          limits.concurrency = integer(v, k);
+        else if (k == "exec_ms")
+          limits.exec_ms = integer(v, k);
+        else
+          throw bad_request("unknown throttling key '" + k + "'.");
       }
     } else {
       throw bad_request("unknown config key '" + key + "'.");

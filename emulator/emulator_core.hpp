@@ -68,7 +68,7 @@ struct admission {
 
 struct execution {
   http_response response;
-  bool drop_connection = false;   ///< lost response: committed, then no answer
+  bool drop_connection = false;     ///< lost response: committed, then no answer
   std::int64_t extra_delay_ms = 0;  ///< latency of `$batch` operations, before answering
   /// `$batch`: whether any operation's write survived (rolled-back change sets don't count).
   std::optional<bool> committed;
@@ -110,8 +110,7 @@ class emulator_core {
   http_response handle_admin(request_ticket& t);
   http_response dispatch(request_ticket& t, std::string_view method, std::string_view path,
                          const query_params& params, const header_list& headers,
-                         std::string_view body, std::uint64_t seq, bool inner,
-                         execution& outcome);
+                         std::string_view body, std::uint64_t seq, bool inner, execution& outcome);
   http_response run_batch_request(request_ticket& t, std::uint64_t seq, execution& outcome);
   void apply_row_fault(const fault_rule& rule);
   void decorate(http_response& r, const request_ticket& t, bool success);

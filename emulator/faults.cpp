@@ -27,10 +27,10 @@ constexpr std::array<action_name, 8> action_names{{
 }};
 
 constexpr std::array<std::string_view, 13> rule_keys{
-    "id",     "match",       "skip",       "times", "probability", "action", "status",
-    "retry_after_s", "latency_ms", "count", "when",        "target", "changes"};
-constexpr std::array<std::string_view, 5> match_keys{"method", "path", "query_contains",
-                                                     "inner", "client_id"};
+    "id",         "match", "skip", "times",  "probability", "action", "status", "retry_after_s",
+    "latency_ms", "count", "when", "target", "changes"};
+constexpr std::array<std::string_view, 5> match_keys{"method", "path", "query_contains", "inner",
+                                                     "client_id"};
 constexpr std::array<std::string_view, 2> target_keys{"table", "id"};
 
 std::string rule_prefix(std::size_t index, std::string_view id) {
@@ -86,7 +86,8 @@ class rule_reader {
   rule_reader(const json::value& obj, std::size_t index) : obj_(obj), index_(index) {}
 
   fault_rule read() {
-    if (!obj_.is_object()) fail(std::string("expected a rule object, got ") + std::string(obj_.kind_name()));
+    if (!obj_.is_object())
+      fail(std::string("expected a rule object, got ") + std::string(obj_.kind_name()));
     fault_rule rule;
     if (const auto* id = present("id")) {
       if (!id->is_string() || id->as_string().empty()) fail("id must be a non-empty string");
@@ -141,17 +142,20 @@ class rule_reader {
                   std::string_view where) const {
     for (const auto& [key, unused] : obj.as_object()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-        fail("unknown key '" + std::string(where) + key + "' (expected one of " + joined(allowed) + ")");
+        fail("unknown key '" + std::string(where) + key + "' (expected one of " + joined(allowed) +
+             ")");
     }
   }
 
   std::int64_t integer(const json::value& v, std::string_view key) const {
-    if (!v.is_int()) fail(std::string(key) + " must be an integer, got " + std::string(v.kind_name()));
+    if (!v.is_int())
+      fail(std::string(key) + " must be an integer, got " + std::string(v.kind_name()));
     return v.as_int();
   }
 
   std::string string(const json::value& v, std::string_view key) const {
-    if (!v.is_string()) fail(std::string(key) + " must be a string, got " + std::string(v.kind_name()));
+    if (!v.is_string())
+      fail(std::string(key) + " must be a string, got " + std::string(v.kind_name()));
     return v.as_string();
   }
 
@@ -174,12 +178,14 @@ class rule_reader {
     for (const auto& [a, n] : action_names)
       if (n == name) return a;
     std::string expected;
-    for (const auto& an : action_names) expected += (expected.empty() ? "" : ", ") + std::string(an.name);
+    for (const auto& an : action_names)
+      expected += (expected.empty() ? "" : ", ") + std::string(an.name);
     fail("unknown action '" + name + "' (expected one of " + expected + ")");
   }
 
   fault_target target(const json::value& v) const {
-    if (!v.is_object()) fail("target must be an object {table, id}, got " + std::string(v.kind_name()));
+    if (!v.is_object())
+      fail("target must be an object {table, id}, got " + std::string(v.kind_name()));
     check_keys(v, target_keys, "target.");
     const auto* table = present_in(v, "table");
     const auto* id = present_in(v, "id");
@@ -248,11 +254,14 @@ void validate_fault_rule(const fault_rule& rule, std::size_t index) {
     if (rule.target->table.empty()) fail("target.table must be a non-empty table name");
     if (!is_guid(rule.target->id)) fail("target.id '" + rule.target->id + "' is not a GUID");
   } else {
-    if (rule.target) fail("target is only for human_edit, delete_row and bump_version, not " + name);
-    if (rule.after) fail("when \"after\" is only for human_edit, delete_row and bump_version, not " + name);
+    if (rule.target)
+      fail("target is only for human_edit, delete_row and bump_version, not " + name);
+    if (rule.after)
+      fail("when \"after\" is only for human_edit, delete_row and bump_version, not " + name);
   }
   if (action == fault_action::human_edit) {
-    if (!rule.changes.is_object()) fail("action human_edit needs changes (an object of column values)");
+    if (!rule.changes.is_object())
+      fail("action human_edit needs changes (an object of column values)");
   } else if (!rule.changes.is_null()) {
     fail("changes is only for action human_edit, not " + name);
   }
@@ -264,7 +273,8 @@ std::vector<fault_rule> parse_fault_rules(const json::value& doc) {
     rules.push_back(rule_reader(doc, 1).read());
   } else if (doc.is_array()) {
     std::size_t index = 0;
-    for (const auto& element : doc.as_array()) rules.push_back(rule_reader(element, ++index).read());
+    for (const auto& element : doc.as_array())
+      rules.push_back(rule_reader(element, ++index).read());
   } else {
     throw fault_error("fault rules: expected a rule object or an array of them, got " +
                       std::string(doc.kind_name()));
@@ -333,8 +343,9 @@ std::vector<std::string> fault_table::add(std::vector<fault_rule> rules) {
     fresh.push_back(std::move(e));
   }
   const auto taken = [&](std::string_view id, std::size_t upto) {
-    return id_taken(id) || std::any_of(fresh.begin(), fresh.begin() + static_cast<std::ptrdiff_t>(upto),
-                                       [&](const entry& e) { return e.rule.id == id; });
+    return id_taken(id) ||
+           std::any_of(fresh.begin(), fresh.begin() + static_cast<std::ptrdiff_t>(upto),
+                       [&](const entry& e) { return e.rule.id == id; });
   };
   for (std::size_t i = 0; i < fresh.size(); ++i) {
     if (!fresh[i].rule.id.empty() && taken(fresh[i].rule.id, i))
@@ -360,11 +371,14 @@ std::vector<std::string> fault_table::add(std::vector<fault_rule> rules) {
   return ids;
 }
 
-void fault_table::clear() { entries_.clear(); }
+void fault_table::clear() {
+  entries_.clear();
+}
 
 void fault_table::set_random_failures(double probability, int status) {
   if (!(probability >= 0.0 && probability <= 1.0))
-    throw fault_error("random failures: fail rate must be in [0, 1], got " + std::to_string(probability));
+    throw fault_error("random failures: fail rate must be in [0, 1], got " +
+                      std::to_string(probability));
   if (status < 100 || status > 599)
     throw fault_error("random failures: status must be 100–599, got " + std::to_string(status));
   random_probability_ = probability;

@@ -51,15 +51,15 @@ struct fault_target {
 struct fault_rule {
   std::string id;  ///< empty → fault_table::add assigns "fault-<n>"
   fault_match match;
-  std::int64_t skip = 0;    ///< matching requests let through before the rule can apply
-  std::int64_t times = 1;   ///< affected requests the rule has; -1 = unlimited
+  std::int64_t skip = 0;     ///< matching requests let through before the rule can apply
+  std::int64_t times = 1;    ///< affected requests the rule has; -1 = unlimited
   double probability = 1.0;  ///< 0 < p ≤ 1, one draw per eligible request when p < 1
   fault_action action = fault_action::status;
-  int status = 503;                          ///< action status: 100–599
+  int status = 503;                           ///< action status: 100–599
   std::optional<std::int64_t> retry_after_s;  ///< action status only
-  std::int64_t latency_ms = 0;  ///< action latency: the delay; barrier: the longest hold
-  std::optional<std::int64_t> count;  ///< barrier only: requests to gather (≥ 1)
-  bool after = false;                 ///< `when`: false "before", true "after" the request
+  std::int64_t latency_ms = 0;         ///< action latency: the delay; barrier: the longest hold
+  std::optional<std::int64_t> count;   ///< barrier only: requests to gather (≥ 1)
+  bool after = false;                  ///< `when`: false "before", true "after" the request
   std::optional<fault_target> target;  ///< human_edit, delete_row, bump_version
   json::value changes;                 ///< human_edit: object of column → value; else null
 };

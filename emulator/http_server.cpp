@@ -78,9 +78,10 @@ class session : public std::enable_shared_from_this<session> {
   /// execute in arrival order), then answers on this connection's strand.
   void execute_now() {
     auto outcome = server_.core.execute(ticket_);
-    asio::post(stream_.get_executor(), [self = shared_from_this(), outcome = std::move(outcome)]() mutable {
-      self->after_execute(std::move(outcome));
-    });
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), outcome = std::move(outcome)]() mutable {
+                 self->after_execute(std::move(outcome));
+               });
   }
 
  private:
@@ -89,8 +90,9 @@ class session : public std::enable_shared_from_this<session> {
     parser_->header_limit(header_limit);
     parser_->body_limit(server_.options.max_body_bytes);
     stream_.expires_after(idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -151,22 +153,25 @@ class session : public std::enable_shared_from_this<session> {
     if (outcome.drop_connection) return drop(false);
     if (outcome.extra_delay_ms <= 0) return send(std::move(outcome.response));
     timer_.expires_after(std::chrono::milliseconds(outcome.extra_delay_ms));
-    timer_.async_wait([self = shared_from_this(), r = std::move(outcome.response)](beast::error_code ec) mutable {
-      if (ec) return self->drop(false);
-      self->send(std::move(r));
-    });
+    timer_.async_wait(
+        [self = shared_from_this(), r = std::move(outcome.response)](beast::error_code ec) mutable {
+          if (ec) return self->drop(false);
+          self->send(std::move(r));
+        });
   }
 
   void send(http_response r) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version_);
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), version_);
     for (auto& [name, value] : r.headers) res->set(name, value);
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
     stream_.expires_after(idle_timeout);
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-      self->on_write(ec);
-    });
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        self->on_write(ec);
+                      });
   }
 
   void on_write(beast::error_code ec) {
@@ -185,8 +190,10 @@ class session : public std::enable_shared_from_this<session> {
   void close(bool reset) {
     beast::error_code ec;
     auto& socket = stream_.socket();
-    if (reset) socket.set_option(asio::socket_base::linger(true, 0), ec);
-    else socket.shutdown(tcp::socket::shutdown_send, ec);
+    if (reset)
+      socket.set_option(asio::socket_base::linger(true, 0), ec);
+    else
+      socket.shutdown(tcp::socket::shutdown_send, ec);
     socket.close(ec);
   }
 
@@ -264,7 +271,9 @@ struct http_server::impl {
 http_server::http_server(emulator_core& core, const emulator_options& options)
     : impl_(std::make_unique<impl>(core, options)) {}
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+  stop();
+}
 
 std::uint16_t http_server::start() {
   auto& i = *impl_;

@@ -7,8 +7,7 @@ namespace opencloser::emulator {
 std::string joined_header(const header_list& headers, std::string_view name) {
   std::string joined;
   for (const auto& [key, value] : headers)
-    if (ascii_iequals(key, name))
-      joined += (joined.empty() ? "" : ",") + value;
+    if (ascii_iequals(key, name)) joined += (joined.empty() ? "" : ",") + value;
   return joined;
 }
 

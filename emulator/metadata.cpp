@@ -12,7 +12,9 @@ namespace {
 
 using params_t = std::vector<std::pair<std::string, std::string>>;
 
-web_error not_found(std::string message) { return web_error(404, "0x80040217", std::move(message)); }
+web_error not_found(std::string message) {
+  return web_error(404, "0x80040217", std::move(message));
+}
 
 std::optional<std::string_view> param(const params_t& params, std::string_view key) {
   for (const auto& [k, v] : params)
@@ -38,7 +40,8 @@ std::vector<std::string> split_list(std::string_view text) {
 void allow_only(const params_t& params, std::initializer_list<std::string_view> allowed) {
   for (const auto& [k, v] : params)
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      throw bad_request("The query parameter '" + k + "' is not supported on this metadata request.");
+      throw bad_request("The query parameter '" + k +
+                        "' is not supported on this metadata request.");
 }
 
 /// `{…}` restricted to `$select` (+ MetadataId, always present); unknown names → 400.
@@ -47,9 +50,10 @@ json::value restrict_to_select(json::object full, const params_t& params, std::s
   if (!select) return full;
   const auto names = split_list(*select);
   for (const auto& name : names)
-    if (std::none_of(full.begin(), full.end(), [&](const json::member& m) { return m.first == name; }))
-      throw bad_request("Could not find a property named '" + name + "' on type 'Microsoft.Dynamics.CRM." +
-                        std::string(type) + "'.");
+    if (std::none_of(full.begin(), full.end(),
+                     [&](const json::member& m) { return m.first == name; }))
+      throw bad_request("Could not find a property named '" + name +
+                        "' on type 'Microsoft.Dynamics.CRM." + std::string(type) + "'.");
   json::object out;
   for (auto& m : full)
     if (m.first == "MetadataId" || std::find(names.begin(), names.end(), m.first) != names.end())
@@ -76,7 +80,9 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return out;
 }
 
-http_response ok(const json::value& body) { return json_response(200, json::write_compact(body)); }
+http_response ok(const json::value& body) {
+  return json_response(200, json::write_compact(body));
+}
 
 json::object entity_definition(const table_def& t) {
   return {{"LogicalName", t.logical_name},
@@ -105,7 +111,8 @@ json::value options_json(const attribute_def& a) {
   for (const auto v : a.options)
     options.emplace_back(json::object{
         {"Value", v},
-        {"Label", json::object{{"UserLocalizedLabel", json::object{{"Label", std::to_string(v)}}}}}});
+        {"Label",
+         json::object{{"UserLocalizedLabel", json::object{{"Label", std::to_string(v)}}}}}});
   return json::object{{"Options", std::move(options)}};
 }
 
@@ -164,7 +171,8 @@ http_response option_set_cast(const table_def& t, std::string_view column, std::
   const auto [local, global] = expanded_option_sets(params);
   json::object body{{"LogicalName", a->logical_name}, {"MetadataId", a->metadata_id}};
   auto selected = restrict_to_select(std::move(body), params, "AttributeMetadata").as_object();
-  if (local) selected.emplace_back("OptionSet", a->global_options ? json::value() : options_json(*a));
+  if (local)
+    selected.emplace_back("OptionSet", a->global_options ? json::value() : options_json(*a));
   if (global)
     selected.emplace_back("GlobalOptionSet", a->global_options ? options_json(*a) : json::value());
   return ok(selected);
@@ -183,12 +191,12 @@ json::array many_to_one(const schema& tables, const table_def& t) {
     if (!a.is_lookup() || a.kind == attribute_kind::owner) continue;
     if (a.logical_name == "regardingobjectid") {
       for (const auto& target : a.targets)
-        out.emplace_back(json::object{
-            {"ReferencedEntity", target},
-            {"ReferencingAttribute", "regardingobjectid"},
-            {"ReferencingEntityNavigationPropertyName",
-             "regardingobjectid_" + target + "_" + t.logical_name},
-            {"SchemaName", target + "_" + capitalised_plural(t.logical_name)}});
+        out.emplace_back(
+            json::object{{"ReferencedEntity", target},
+                         {"ReferencingAttribute", "regardingobjectid"},
+                         {"ReferencingEntityNavigationPropertyName",
+                          "regardingobjectid_" + target + "_" + t.logical_name},
+                         {"SchemaName", target + "_" + capitalised_plural(t.logical_name)}});
       continue;
     }
     for (const auto& target : a.targets)
@@ -205,9 +213,9 @@ http_response relationships(const schema& tables, const table_def& t, const para
   allow_only(params, {"$select", "$filter"});
   std::vector<filter_term> filter;
   if (const auto f = param(params, "$filter")) filter = parse_filter(*f);
-  static const std::vector<std::string> properties{
-      "ReferencedEntity", "ReferencingAttribute", "ReferencingEntityNavigationPropertyName",
-      "SchemaName"};
+  static const std::vector<std::string> properties{"ReferencedEntity", "ReferencingAttribute",
+                                                   "ReferencingEntityNavigationPropertyName",
+                                                   "SchemaName"};
   for (const auto& term : filter)
     if (std::find(properties.begin(), properties.end(), term.property) == properties.end())
       throw bad_request("Could not find a property named '" + term.property +
@@ -218,9 +226,9 @@ http_response relationships(const schema& tables, const table_def& t, const para
     const auto field = [&](std::string_view name) -> const json::value* { return rel.find(name); };
     if (!matches(filter, field)) continue;
     json::object full = o;
-    full.emplace_back("MetadataId", uuid_v5(opencloser_uuid_namespace,
-                                            "opencloser:relationship:" +
-                                                full.at(3).second.as_string()));
+    full.emplace_back("MetadataId",
+                      uuid_v5(opencloser_uuid_namespace,
+                              "opencloser:relationship:" + full.at(3).second.as_string()));
     value.push_back(restrict_to_select(std::move(full), params, "OneToManyRelationshipMetadata"));
   }
   return ok(json::object{{"value", std::move(value)}});
@@ -251,8 +259,9 @@ std::optional<http_response> handle_metadata(const schema& tables, const caller_
   }
   if (!segments[0].starts_with("EntityDefinitions")) return std::nullopt;
   if (segments[0] == "EntityDefinitions")
-    throw bad_request("Listing every entity definition is not supported by the emulator; address "
-                      "one as EntityDefinitions(LogicalName='<table>').");
+    throw bad_request(
+        "Listing every entity definition is not supported by the emulator; address "
+        "one as EntityDefinitions(LogicalName='<table>').");
   const auto logical = key_in(segments[0], "EntityDefinitions", "LogicalName");
   const auto* t = tables.by_logical_name(logical);
   if (!t) throw not_found("Could not find an entity with the name " + logical + ".");
@@ -271,7 +280,8 @@ std::optional<http_response> handle_metadata(const schema& tables, const caller_
     const auto column = key_in(segments[1], "Attributes", "LogicalName");
     const auto* a = t->attribute(column);
     if (!a)
-      throw not_found("Could not find an attribute with the name " + column + " on " + logical + ".");
+      throw not_found("Could not find an attribute with the name " + column + " on " + logical +
+                      ".");
     if (segments.size() == 2) {
       allow_only(params, {"$select"});
       return ok(restrict_to_select(attribute_definition(*t, *a), params, "AttributeMetadata"));

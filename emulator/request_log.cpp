@@ -69,9 +69,8 @@ void request_log::append(log_entry entry) {
   if (entries_.empty() || entries_.back().seq < entry.seq) {
     entries_.push_back(std::move(entry));
   } else {
-    const auto at = std::upper_bound(
-        entries_.begin(), entries_.end(), entry.seq,
-        [](std::uint64_t s, const log_entry& e) { return s < e.seq; });
+    const auto at = std::upper_bound(entries_.begin(), entries_.end(), entry.seq,
+                                     [](std::uint64_t s, const log_entry& e) { return s < e.seq; });
     entries_.insert(at, std::move(entry));
   }
   if (entries_.size() > capacity_) entries_.pop_front();
@@ -80,13 +79,16 @@ void request_log::append(log_entry entry) {
 json::value request_log::since(std::uint64_t since) const {
   json::array out;
   // Entries are in seq order: skip the older ones by binary search.
-  const auto first = std::upper_bound(entries_.begin(), entries_.end(), since,
-                                      [](std::uint64_t s, const log_entry& e) { return s < e.seq; });
+  const auto first =
+      std::upper_bound(entries_.begin(), entries_.end(), since,
+                       [](std::uint64_t s, const log_entry& e) { return s < e.seq; });
   for (auto it = first; it != entries_.end(); ++it) out.push_back(log_entry_json(*it));
   return out;
 }
 
-void request_log::clear() { entries_.clear(); }
+void request_log::clear() {
+  entries_.clear();
+}
 
 void request_log::flush() {
   if (file_) std::fflush(file_);

@@ -20,8 +20,8 @@ struct log_entry {
   std::string at;  ///< UtcMs when the request arrived
   std::string client_id;
   std::string method;
-  std::string path;   ///< decoded, after /api/data/v9.2/ ("token" for the token endpoint)
-  std::string query;  ///< decoded
+  std::string path;     ///< decoded, after /api/data/v9.2/ ("token" for the token endpoint)
+  std::string query;    ///< decoded
   header_list headers;  ///< Authorization already redacted
   std::optional<std::string> body;  ///< raw text; nullopt when not logged (token forms)
   int status = 0;                   ///< 0: no response was sent (reset, lost response)

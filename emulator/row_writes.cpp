@@ -30,8 +30,8 @@ void check_column_value(const table_def& table, const attribute_def& column, con
   if (v.is_null()) return;
   const auto wrong = [&](std::string_view expected) {
     return payload("Invalid value for '" + column.logical_name + "' on '" + table.logical_name +
-                   "': expected " + std::string(expected) + ", got " +
-                   std::string(v.kind_name()) + ".");
+                   "': expected " + std::string(expected) + ", got " + std::string(v.kind_name()) +
+                   ".");
   };
   switch (column.kind) {
     case attribute_kind::string_:
@@ -61,8 +61,8 @@ void check_column_value(const table_def& table, const attribute_def& column, con
       if (std::find(column.options.begin(), column.options.end(), v.as_int()) ==
           column.options.end())
         throw payload("A validation error occurred. The value " + std::to_string(v.as_int()) +
-                      " of '" + column.logical_name + "' on record of type '" +
-                      table.logical_name + "' is outside the valid range.");
+                      " of '" + column.logical_name + "' on record of type '" + table.logical_name +
+                      "' is outside the valid range.");
       return;
     case attribute_kind::lookup:
     case attribute_kind::owner:
@@ -119,10 +119,9 @@ void bind(const table_def& table, std::string_view navigation, const json::value
     const std::string_view rest = navigation.substr(std::string_view("regardingobjectid_").size());
     pinned = std::string(rest.substr(0, rest.size() - table.logical_name.size() - 1));
   }
-  const bool allowed =
-      pinned.empty() ? std::find(column->targets.begin(), column->targets.end(),
-                                 target->logical_name) != column->targets.end()
-                     : pinned == target->logical_name;
+  const bool allowed = pinned.empty() ? std::find(column->targets.begin(), column->targets.end(),
+                                                  target->logical_name) != column->targets.end()
+                                      : pinned == target->logical_name;
   if (!allowed)
     throw bad_request("The navigation property '" + std::string(navigation) +
                       "' cannot refer to an entity of type '" + target->logical_name + "'.");
@@ -188,8 +187,8 @@ row changes_from_body(const table_def& table, const json::value& body, const sto
     const auto* column = table.attribute(key);
     if (!column || column->is_lookup() || key == "createdon" || key == "modifiedon" ||
         key == "versionnumber")
-      throw bad_request("The property '" + key + "' does not exist on type 'Microsoft.Dynamics.CRM." +
-                        table.logical_name +
+      throw bad_request("The property '" + key +
+                        "' does not exist on type 'Microsoft.Dynamics.CRM." + table.logical_name +
                         "'. Make sure to only use property names that are defined by the type "
                         "or mark the type as open type.");
     check_column_value(table, *column, value);

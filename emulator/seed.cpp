@@ -98,14 +98,13 @@ class seed_builder {
       else if (key == "required")
         out_.auth_required = expect_bool(v, file, "auth.required");
       else if (key == "clients")
-        for_each_entry(v, file, "auth.clients", {"client_id", "client_secret"},
-                       {"client_id", "client_secret"},
-                       [&](std::size_t, const std::string& where, const json::value& client) {
-                         out_.clients.push_back(
-                             {expect_string(*client.find("client_id"), file, where + ".client_id"),
-                              expect_string(*client.find("client_secret"), file,
-                                            where + ".client_secret")});
-                       });
+        for_each_entry(
+            v, file, "auth.clients", {"client_id", "client_secret"}, {"client_id", "client_secret"},
+            [&](std::size_t, const std::string& where, const json::value& client) {
+              out_.clients.push_back(
+                  {expect_string(*client.find("client_id"), file, where + ".client_id"),
+                   expect_string(*client.find("client_secret"), file, where + ".client_secret")});
+            });
     }
   }
 

@@ -104,8 +104,8 @@ std::vector<template_slot> compile_template(const table_def& t, const json::obje
     slot.column = column;
     std::vector<template_piece> pieces;
     if (value.is_string())
-      pieces = parse_placeholders(value.as_string(), file,
-                                  where + ": column " + in_quotes(property));
+      pieces =
+          parse_placeholders(value.as_string(), file, where + ": column " + in_quotes(property));
     const bool has_placeholder = std::any_of(
         pieces.begin(), pieces.end(),
         [](const template_piece& piece) { return piece.what != template_piece::kind::literal; });
@@ -182,18 +182,16 @@ void place_one(row_placer& placer, const generate_decl& g) {
 
 void add_generate(std::vector<generate_decl>& into, const std::string& file,
                   const json::value& entries) {
-  for_each_entry(entries, file, "generate", {"table", "count", "template"},
-                 {"table", "count", "template"},
-                 [&](std::size_t i, const std::string& where, const json::value& entry) {
-                   const auto count = expect_int(*entry.find("count"), 0, file, where + ".count");
-                   if (count > max_generate_count)
-                     fail(file, where + ".count " + std::to_string(count) +
-                                    " is above the limit of " + std::to_string(max_generate_count));
-                   into.push_back(
-                       {file, i, expect_string(*entry.find("table"), file, where + ".table"),
-                        count,
+  for_each_entry(
+      entries, file, "generate", {"table", "count", "template"}, {"table", "count", "template"},
+      [&](std::size_t i, const std::string& where, const json::value& entry) {
+        const auto count = expect_int(*entry.find("count"), 0, file, where + ".count");
+        if (count > max_generate_count)
+          fail(file, where + ".count " + std::to_string(count) + " is above the limit of " +
+                         std::to_string(max_generate_count));
+        into.push_back({file, i, expect_string(*entry.find("table"), file, where + ".table"), count,
                         &expect_object(*entry.find("template"), file, where + ".template")});
-                 });
+      });
 }
 
 void place_generated(row_placer& placer, const std::vector<generate_decl>& generate) {

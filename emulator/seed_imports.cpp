@@ -18,8 +18,8 @@ std::string entry_where(std::size_t index) {
 }
 
 /// The facility's account, created by the first import naming it and reused after.
-void add_facility_account(row_placer& placer, const import_decl& imp,
-                          const std::string& account_id, const queue_item& item) {
+void add_facility_account(row_placer& placer, const import_decl& imp, const std::string& account_id,
+                          const queue_item& item) {
   const auto where = entry_where(imp.index) + " account " + in_quotes(item.facility_name);
   auto& accounts = placer.placed(imp.file, "account", where);
   if (accounts.ids.contains(account_id)) return;
@@ -47,11 +47,10 @@ void import_item(row_placer& placer, const import_decl& imp, const std::string& 
                        in_quotes(t->primary_id));
 
   json::object values;
-  values.emplace_back(
-      t->primary_id,
-      is_guid(item.queue_item_id)
-          ? canonical_guid(item.queue_item_id)
-          : uuid_v5(opencloser_uuid_namespace, "opencloser:queue_item:" + item.queue_item_id));
+  values.emplace_back(t->primary_id, is_guid(item.queue_item_id)
+                                         ? canonical_guid(item.queue_item_id)
+                                         : uuid_v5(opencloser_uuid_namespace,
+                                                   "opencloser:queue_item:" + item.queue_item_id));
   const auto set = [&](std::string_view field_key, json::value v) -> bool {
     const auto* field = mapping.field(field_key);
     if (!field) return false;

@@ -172,8 +172,7 @@ class row_placer {
   const schema& tables() const { return seed_.tables; }
 
   /// The table rows go to; an unknown table fails, citing `where` in `file`.
-  placed_table& placed(const std::string& file, const std::string& table,
-                       const std::string& where);
+  placed_table& placed(const std::string& file, const std::string& table, const std::string& where);
 
   /// Registers where the next rows come from (`label` like `table 'account'`); the id is
   /// what store() takes.

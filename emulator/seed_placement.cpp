@@ -46,8 +46,8 @@ void row_placer::store(placed_table& p, row r, std::size_t source, std::size_t i
   auto id = r.find(t.primary_id);
   if (id == r.end() || id->second.is_null())
     r.insert_or_assign(
-        t.primary_id, uuid_v5(opencloser_uuid_namespace, "opencloser:" + t.logical_name +
-                                                             ":row:" + std::to_string(position)));
+        t.primary_id, uuid_v5(opencloser_uuid_namespace,
+                              "opencloser:" + t.logical_name + ":row:" + std::to_string(position)));
   auto created = r.find("createdon");
   if (created == r.end() || created->second.is_null())
     r.insert_or_assign("createdon",

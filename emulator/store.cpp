@@ -34,7 +34,9 @@ store::store(const seed_data& seed) : schema_(seed.tables) {
   }
 }
 
-store::table_rows& store::rows(const table_def& table) { return data_[table.logical_name]; }
+store::table_rows& store::rows(const table_def& table) {
+  return data_[table.logical_name];
+}
 
 const row* store::find(const table_def& table, std::string_view id) const {
   const auto t = data_.find(table.logical_name);
@@ -62,7 +64,8 @@ void store::remember(const table_def& table, const std::string& id) {
   ++writes_;
   if (!in_transaction_) return;
   const auto* existing = find(table, id);
-  undo_.push_back({table.logical_name, id, existing ? std::optional<row>(*existing) : std::nullopt});
+  undo_.push_back(
+      {table.logical_name, id, existing ? std::optional<row>(*existing) : std::nullopt});
 }
 
 const row& store::insert(const table_def& table, row values, std::string_view now) {

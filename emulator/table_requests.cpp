@@ -21,7 +21,8 @@ std::optional<address> resolve(const schema& tables, std::string_view path) {
   if (set.find('/') != std::string_view::npos) {
     const auto* table = tables.by_entity_set(set.substr(0, set.find('/')));
     if (!table) return std::nullopt;
-    throw bad_request("Navigation and property paths are not supported: '" + std::string(path) + "'.");
+    throw bad_request("Navigation and property paths are not supported: '" + std::string(path) +
+                      "'.");
   }
   const auto* table = tables.by_entity_set(set);
   if (!table) return std::nullopt;
@@ -42,10 +43,11 @@ json::value parse_body(std::string_view body) {
   try {
     return json::parse(body);
   } catch (const json::parse_error& e) {
-    throw web_error(400, "0x80048d19",
-                    std::string("Error identified in Payload provided by the user: the request body "
-                                "is not valid JSON (") +
-                        e.what() + ").");
+    throw web_error(
+        400, "0x80048d19",
+        std::string("Error identified in Payload provided by the user: the request body "
+                    "is not valid JSON (") +
+            e.what() + ").");
   }
 }
 
@@ -54,7 +56,8 @@ preferences prefer_of(const header_list& headers) {
 }
 
 /// `$select` on a single-row read or a returned representation; nothing else is allowed.
-std::optional<std::vector<std::string>> select_only(const table_def& table, const params_t& params) {
+std::optional<std::vector<std::string>> select_only(const table_def& table,
+                                                    const params_t& params) {
   for (const auto& [k, v] : params)
     if (k != "$select")
       throw bad_request("The query parameter '" + k + "' is not supported on a single record.");
@@ -185,22 +188,25 @@ http_response erase(table_request_context& c, const table_def& t, const std::str
 
 std::optional<http_response> handle_table_request(table_request_context& c, std::string_view method,
                                                   std::string_view path, const params_t& params,
-                                                  const header_list& headers, std::string_view body) {
+                                                  const header_list& headers,
+                                                  std::string_view body) {
   const auto a = resolve(c.rows.tables(), path);
   if (!a) return std::nullopt;
   const auto& t = *a->table;
   if (!a->id) {
     if (method == "GET") return get_collection(c, t, params, headers);
     if (method == "POST") return post(c, t, params, headers, body);
-    throw web_error(405, "0x80060888",
-                    "The HTTP method '" + std::string(method) + "' is not allowed on a collection.");
+    throw web_error(
+        405, "0x80060888",
+        "The HTTP method '" + std::string(method) + "' is not allowed on a collection.");
   }
   const auto& id = *a->id;
   if (method == "GET") {
     const auto select = select_only(t, params);
     const row* r = c.rows.find(t, id);
     if (!r) throw row_not_found(t, id);
-    return row_response(200, t, *r, select, c.service_root + "$metadata#" + t.entity_set_name + "/$entity");
+    return row_response(200, t, *r, select,
+                        c.service_root + "$metadata#" + t.entity_set_name + "/$entity");
   }
   if (method == "PATCH") return patch(c, t, id, params, headers, body);
   if (method == "DELETE") return erase(c, t, id, headers);

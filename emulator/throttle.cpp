@@ -78,7 +78,8 @@ throttle_verdict throttle::enter(std::string_view client_id, time_point now) {
   const auto window_text = [&] {
     return " over time window of " + std::to_string(limits_.window_s) + " seconds.";
   };
-  if (limits_.requests > 0 && static_cast<std::int64_t>(state.admitted.size()) >= limits_.requests) {
+  if (limits_.requests > 0 &&
+      static_cast<std::int64_t>(state.admitted.size()) >= limits_.requests) {
     // The oldest admitted request is the next to leave and free a slot.
     return refuse(retry_after(state.admitted.front() + w, now), "0x80072322",
                   "Number of requests exceeded the limit of " + std::to_string(limits_.requests) +
@@ -129,8 +130,7 @@ std::int64_t throttle::remaining_in_window(std::string_view client_id, time_poin
   // const: count the entries still inside the window without pruning (the deque is sorted).
   const auto& admitted = it->second.admitted;
   const auto cutoff = now - window();
-  const auto first_inside =
-      std::upper_bound(admitted.begin(), admitted.end(), cutoff);
+  const auto first_inside = std::upper_bound(admitted.begin(), admitted.end(), cutoff);
   const auto inside = static_cast<std::int64_t>(admitted.end() - first_inside);
   return std::max<std::int64_t>(0, limits_.requests - inside);
 }

@@ -87,9 +87,9 @@ class throttle {
   struct client_state {
     std::int64_t in_flight = 0;
     std::int64_t max_in_flight = 0;
-    std::deque<time_point> admitted;     // oldest first
-    std::deque<execution> executions;    // oldest first
-    std::int64_t execution_ms = 0;       // sum over `executions`
+    std::deque<time_point> admitted;   // oldest first
+    std::deque<execution> executions;  // oldest first
+    std::int64_t execution_ms = 0;     // sum over `executions`
   };
 
   client_state& state_of(std::string_view client_id);

@@ -60,7 +60,8 @@ http_response token_registry::issue(std::string_view tenant, std::string_view fo
                                     const std::vector<std::string>& accepted_scopes,
                                     clock::time_point now, std::string& client_id) {
   const auto form = decode_form(form_body);
-  if (!form) return oauth_error(400, "invalid_request", "AADSTS900144: The request body is malformed.");
+  if (!form)
+    return oauth_error(400, "invalid_request", "AADSTS900144: The request body is malformed.");
   const auto field = [&](std::string_view key) -> std::optional<std::string> {
     for (const auto& [k, v] : *form)
       if (k == key) return v;

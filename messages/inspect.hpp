@@ -8,6 +8,7 @@
 #include <caf/none.hpp>
 
 #include "messages/call.hpp"
+#include "messages/claim.hpp"
 #include "messages/dataverse.hpp"
 #include "messages/queue.hpp"
 #include "messages/queue_load.hpp"
@@ -214,6 +215,18 @@ typename Inspector::result_type inspect(Inspector& f, call_order& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, redaction_result& x) {
   return f(caf::meta::type_name("redaction_result"), x.transcript_file);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, claim_order& x) {
+  return f(caf::meta::type_name("claim_order"), x.session_id, x.queue_item_id, x.row_json,
+           x.loaded_attempts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, claim_outcome& x) {
+  return f(caf::meta::type_name("claim_outcome"), x.status, x.row_json, x.conflicting_fields,
+           x.message, x.counters);
 }
 
 }  // namespace opencloser

@@ -32,7 +32,7 @@ struct mapping_field {
   std::string entity;        ///< an entity key
   std::string logical_name;  ///< column logical name
   std::string type;          ///< string | integer | boolean | optionset | lookup | datetime
-  std::optional<std::string> lookup_target;        ///< table logical name(s), `,`-joined
+  std::optional<std::string> lookup_target;  ///< table logical name(s), `,`-joined
   bool approved_update_field = false;
   std::optional<std::string> navigation_property;  ///< only for `*.regarding`
 };

@@ -23,14 +23,14 @@ struct load_order {
 enum class load_status : std::uint8_t {
   loaded,            ///< `item`, `decision`, `row_json` are set
   no_callable_item,  ///< no such row / nothing ready (exit 0)
-  failed,            ///< `message`: `queue loader error: …` or `configured_campaign_not_found: …`
+  failed,  ///< `message`: `queue loader error: …` or `configured_campaign_not_found: …`
 };
 
 struct load_result {
   load_status status = load_status::failed;
   queue_item item;
   eligibility_decision decision;
-  std::string row_json;  ///< the row as loaded, compact JSON, `@odata.etag` included
+  std::string row_json;        ///< the row as loaded, compact JSON, `@odata.etag` included
   std::string owner_override;  ///< the override column's value ("" when none)
   std::vector<data_quality_warning> warnings;
   std::string message;

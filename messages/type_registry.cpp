@@ -37,7 +37,9 @@ void register_message_types(caf::actor_system_config& cfg) {
       .add_message_type<load_order>("opencloser::load_order")
       .add_message_type<load_result>("opencloser::load_result")
       .add_message_type<call_order>("opencloser::call_order")
-      .add_message_type<redaction_result>("opencloser::redaction_result");
+      .add_message_type<redaction_result>("opencloser::redaction_result")
+      .add_message_type<claim_order>("opencloser::claim_order")
+      .add_message_type<claim_outcome>("opencloser::claim_outcome");
 }
 
 }  // namespace opencloser

@@ -12,8 +12,9 @@ namespace opencloser {
 
 namespace {
 
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Sums of decimal waits (0.1 + 0.2 …) must not end a request early by a rounding hair.
 constexpr double budget_slack = 1e-9;
@@ -22,17 +23,20 @@ constexpr double budget_slack = 1e-9;
 
 outcome_class classify_failure(transport_failure failure) {
   switch (failure) {
-    case transport_failure::none: return outcome_class::success;
+    case transport_failure::none:
+      return outcome_class::success;
     case transport_failure::tls_certificate:
     case transport_failure::malformed:
-    case transport_failure::invalid_url: return outcome_class::permanent;
+    case transport_failure::invalid_url:
+      return outcome_class::permanent;
     case transport_failure::dns:
     case transport_failure::connect:
     case transport_failure::timeout:
     case transport_failure::reset:
     case transport_failure::eof:
     case transport_failure::tls:
-    case transport_failure::cancelled: return outcome_class::transient;
+    case transport_failure::cancelled:
+      return outcome_class::transient;
   }
   return outcome_class::permanent;
 }
@@ -41,7 +45,8 @@ outcome_class classify_status(int status) {
   if (status >= 200 && status < 300) return outcome_class::success;
   if (status == 429) return outcome_class::throttled;
   if (status == 408) return outcome_class::transient;
-  if (status >= 500 && status <= 599 && status != 501 && status != 505) return outcome_class::transient;
+  if (status >= 500 && status <= 599 && status != 501 && status != 505)
+    return outcome_class::transient;
   return outcome_class::permanent;
 }
 
@@ -71,7 +76,8 @@ std::optional<double> parse_retry_after(std::string_view value) {
 }
 
 std::optional<double> retry_after_of(const http_result& result) {
-  if (const auto value = find_header(result.headers, "Retry-After")) return parse_retry_after(*value);
+  if (const auto value = find_header(result.headers, "Retry-After"))
+    return parse_retry_after(*value);
   return std::nullopt;
 }
 
@@ -88,20 +94,26 @@ retry_decision retry_state::on_result(const http_result& result) {
     ++attempts_;
     // The token may have expired or been revoked: one refresh and an immediate resend that
     // does not count as a retry; a second 401 means the credentials are not accepted.
-    if (++unauthorized_ == 1) return decide({retry_action::refresh_token_then_resend, 0, give_up_reason::none});
+    if (++unauthorized_ == 1)
+      return decide({retry_action::refresh_token_then_resend, 0, give_up_reason::none});
     return decide({retry_action::give_up, 0, give_up_reason::permanent});
   }
   return on_outcome(classify(result), retry_after_of(result));
 }
 
-retry_decision retry_state::on_outcome(outcome_class outcome, std::optional<double> retry_after_seconds) {
+retry_decision retry_state::on_outcome(outcome_class outcome,
+                                       std::optional<double> retry_after_seconds) {
   if (finished()) throw std::logic_error("retry_state: result fed after the request finished");
   ++attempts_;
   switch (outcome) {
-    case outcome_class::success: return decide({retry_action::succeeded, 0, give_up_reason::none});
-    case outcome_class::permanent: return decide({retry_action::give_up, 0, give_up_reason::permanent});
-    case outcome_class::transient: return decide(transient(retry_after_seconds));
-    case outcome_class::throttled: return decide(throttle(retry_after_seconds));
+    case outcome_class::success:
+      return decide({retry_action::succeeded, 0, give_up_reason::none});
+    case outcome_class::permanent:
+      return decide({retry_action::give_up, 0, give_up_reason::permanent});
+    case outcome_class::transient:
+      return decide(transient(retry_after_seconds));
+    case outcome_class::throttled:
+      return decide(throttle(retry_after_seconds));
   }
   return decide({retry_action::give_up, 0, give_up_reason::permanent});
 }
@@ -126,7 +138,8 @@ retry_decision retry_state::throttle(std::optional<double> retry_after_seconds) 
   const double remaining = settings_.max_throttle_wait_seconds - throttle_wait_;
   // Waiting less than the server asked is pointless, so a wait beyond the budget ends the
   // request now instead of sleeping first.
-  if (wait > remaining + budget_slack) return {retry_action::give_up, 0, give_up_reason::transient_exhausted};
+  if (wait > remaining + budget_slack)
+    return {retry_action::give_up, 0, give_up_reason::transient_exhausted};
   throttle_wait_ += wait;
   return {retry_action::wait_then_resend, wait, give_up_reason::none};
 }

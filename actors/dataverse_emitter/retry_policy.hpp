@@ -66,9 +66,11 @@ class retry_state {
   /// parsed Retry-After (parse_retry_after) when there was a usable one.
   retry_decision on_outcome(outcome_class outcome, std::optional<double> retry_after_seconds);
 
-  std::int64_t attempts() const { return attempts_; }    ///< results fed so far
-  std::int64_t retries() const { return retries_; }      ///< transient resends (count against max_retries)
-  std::int64_t throttled() const { return throttled_; }  ///< 429s seen
+  std::int64_t attempts() const { return attempts_; }  ///< results fed so far
+  std::int64_t retries() const {
+    return retries_;
+  }  ///< transient resends (count against max_retries)
+  std::int64_t throttled() const { return throttled_; }            ///< 429s seen
   double throttle_wait_seconds() const { return throttle_wait_; }  ///< cumulative 429 wait granted
 
  private:

@@ -49,8 +49,12 @@ void settle(self_pointer self, std::uint64_t id, dataverse_outcome outcome, http
   auto& p = node.mapped();
   p.counters.retries = p.retry.retries();
   p.counters.throttled = p.retry.throttled();
-  dataverse_reply reply{outcome,          result.status,        std::move(result.headers),
-                        std::move(result.body), std::move(message), wait_seconds,
+  dataverse_reply reply{outcome,
+                        result.status,
+                        std::move(result.headers),
+                        std::move(result.body),
+                        std::move(message),
+                        wait_seconds,
                         p.counters};
   p.promise.deliver(std::move(reply));
 }
@@ -84,8 +88,7 @@ void send_http(self_pointer self, std::uint64_t id) {
   auto handle = caf::actor_cast<dataverse_gateway_actor>(self);
   self->state.config.http->submit(to_http(self->state.config, p), [handle, id](http_result r) {
     caf::anon_send(handle, http_done_atom::value, id, static_cast<std::int32_t>(r.status),
-                   std::move(r.headers), std::move(r.body),
-                   static_cast<std::int32_t>(r.failure));
+                   std::move(r.headers), std::move(r.body), static_cast<std::int32_t>(r.failure));
   });
 }
 
@@ -114,9 +117,9 @@ void follow(self_pointer self, std::uint64_t id, const retry_decision& d, http_r
       [[fallthrough]];
     case retry_action::send_now:
       if (d.wait_seconds <= 0) return acquire_token_then_send(self, id);
-      self->delayed_send(self,
-                         std::chrono::milliseconds(static_cast<std::int64_t>(d.wait_seconds * 1000)),
-                         resend_atom::value, id);
+      self->delayed_send(
+          self, std::chrono::milliseconds(static_cast<std::int64_t>(d.wait_seconds * 1000)),
+          resend_atom::value, id);
       return;
   }
 }
@@ -131,12 +134,13 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
         const auto id = ++self->state.next_id;
         auto promise = self->make_response_promise<dataverse_reply>();
         self->state.pending.emplace(
-            id, pending_call{std::move(call), retry_state(self->state.config.retry), promise, {}, {}});
+            id,
+            pending_call{std::move(call), retry_state(self->state.config.retry), promise, {}, {}});
         acquire_token_then_send(self, id);
         return promise;
       },
-      [self](token_atom, std::uint64_t id, std::string& token, std::int32_t kind, double retry_after,
-             std::string& message) {
+      [self](token_atom, std::uint64_t id, std::string& token, std::int32_t kind,
+             double retry_after, std::string& message) {
         auto it = self->state.pending.find(id);
         if (it == self->state.pending.end()) return;
         if (!token.empty()) {
@@ -160,11 +164,12 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
         const auto d = it->second.retry.on_result(result);
         std::string message;
         if (result.failure != transport_failure::none)
-          message = "Dataverse transport failure: " +
-                    std::string(transport_failure_name(result.failure));
+          message =
+              "Dataverse transport failure: " + std::string(transport_failure_name(result.failure));
         else if (!result.ok())
           message = "Dataverse returned HTTP " + std::to_string(result.status) + " for " +
-                    it->second.call.method + " " + url_for_messages(self->state.config, it->second.call);
+                    it->second.call.method + " " +
+                    url_for_messages(self->state.config, it->second.call);
         follow(self, id, d, std::move(result), std::move(message));
       },
       [self](resend_atom, std::uint64_t id) { acquire_token_then_send(self, id); },

@@ -34,7 +34,9 @@ struct load_job {
     result.message = std::move(message);
     promise.deliver(std::move(result));
   }
-  void fail(const std::string& detail) { finish(load_status::failed, "queue loader error: " + detail); }
+  void fail(const std::string& detail) {
+    finish(load_status::failed, "queue loader error: " + detail);
+  }
 };
 using job_ptr = std::shared_ptr<load_job>;
 
@@ -117,7 +119,8 @@ void load_next_ready(self_pointer self, const job_ptr& job) {
     if (auto row = dataverse::first_row(body)) return load_row(self, job, std::move(*row));
     // Empty: an unknown campaign fails, a known one simply has nothing ready.
     fetch(self, job, probe, [job, campaign](json::value probe_body) {
-      if (dataverse::first_row(probe_body)) return job->finish(load_status::no_callable_item, "no callable queue item");
+      if (dataverse::first_row(probe_body))
+        return job->finish(load_status::no_callable_item, "no callable queue item");
       job->finish(load_status::failed, "configured_campaign_not_found: campaign '" + campaign +
                                            "' has zero queue items in Dataverse");
     });
@@ -142,10 +145,12 @@ queue_loader_actor::behavior_type queue_loader(self_pointer self, queue_loader_c
           job->fail("queue item id '" + job->order.queue_item_id + "' is not a GUID");
           return promise;
         }
-        fetch(self, job, dataverse::queue_load_by_id_request(self->state.config.mapping,
-                                                             job->order.queue_item_id),
+        fetch(self, job,
+              dataverse::queue_load_by_id_request(self->state.config.mapping,
+                                                  job->order.queue_item_id),
               [self, job](json::value body) {
-                if (auto row = dataverse::first_row(body)) return load_row(self, job, std::move(*row));
+                if (auto row = dataverse::first_row(body))
+                  return load_row(self, job, std::move(*row));
                 job->finish(load_status::no_callable_item, "no callable queue item");
               });
         return promise;

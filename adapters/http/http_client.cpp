@@ -12,6 +12,9 @@
 
 #include "adapters/http/http_client.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -23,9 +26,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <atomic>
@@ -49,7 +49,9 @@ using strand_type = asio::strand<asio::io_context::executor_type>;
 // Response headers of Dataverse are small; 64 KiB leaves room without inviting abuse.
 constexpr std::uint32_t max_response_header_bytes = 64 * 1024;
 
-char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower_ascii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string lowered(std::string_view text) {
   std::string out(text);
@@ -65,10 +67,14 @@ struct target_url {
   std::string host_header;  ///< `host[:port]` as sent in `Host` (port only when not default)
   std::string target;       ///< path and query, at least "/"
   /// Pool key: scheme, host and port.
-  std::string origin() const { return (tls ? "https://" : "http://") + host_header + ':' + std::to_string(port); }
+  std::string origin() const {
+    return (tls ? "https://" : "http://") + host_header + ':' + std::to_string(port);
+  }
 };
 
-bool is_loopback_host(std::string_view host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
+bool is_loopback_host(std::string_view host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
 
 bool is_ip_literal(const std::string& host) {
   boost::system::error_code ec;
@@ -88,7 +94,8 @@ std::optional<target_url> parse_url(std::string_view url) {
   auto rest = url.substr(scheme_end + 3);
   const auto path_start = rest.find_first_of("/?#");
   const auto authority = rest.substr(0, path_start);
-  std::string target(path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start));
+  std::string target(path_start == std::string_view::npos ? std::string_view{}
+                                                          : rest.substr(path_start));
   if (const auto hash = target.find('#'); hash != std::string::npos) target.erase(hash);
   if (target.empty() || target.front() != '/') target.insert(target.begin(), '/');
   if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
@@ -110,15 +117,18 @@ std::optional<target_url> parse_url(std::string_view url) {
   }
   if (host.empty()) return std::nullopt;
   for (const char c : host)
-    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '\\' || static_cast<unsigned char>(c) >= 0x7f)
+    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '\\' ||
+        static_cast<unsigned char>(c) >= 0x7f)
       return std::nullopt;
   out.host = lowered(host);
   const std::uint16_t default_port = out.tls ? 443 : 80;
   out.port = default_port;
   if (!port_text.empty()) {
     unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 || value > 65535)
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 ||
+        value > 65535)
       return std::nullopt;
     out.port = static_cast<std::uint16_t>(value);
   }
@@ -190,16 +200,19 @@ http_result failure_result(transport_failure failure) {
   return out;
 }
 
-bool is_idempotent(const http_call& call) { return call.method == "GET" || call.method == "HEAD"; }
+bool is_idempotent(const http_call& call) {
+  return call.method == "GET" || call.method == "HEAD";
+}
 
 transport_failure io_failure(const beast::error_code& ec) {
-  if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == ssl::error::stream_truncated ||
-      ec == http::error::partial_message)
+  if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+      ec == ssl::error::stream_truncated || ec == http::error::partial_message)
     return transport_failure::eof;
   if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
       ec == asio::error::connection_aborted)
     return transport_failure::reset;
-  if (ec.category() == http::make_error_code(http::error::body_limit).category()) return transport_failure::malformed;
+  if (ec.category() == http::make_error_code(http::error::body_limit).category())
+    return transport_failure::malformed;
   if (ec.category() == asio::error::get_ssl_category()) return transport_failure::tls;
   return transport_failure::reset;
 }
@@ -210,7 +223,8 @@ transport_failure handshake_failure(const beast::error_code& ec, SSL* ssl_handle
       ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED)
     return transport_failure::tls_certificate;
   if (ec == asio::error::eof || ec == ssl::error::stream_truncated) return transport_failure::eof;
-  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) return transport_failure::reset;
+  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe)
+    return transport_failure::reset;
   return transport_failure::tls;
 }
 
@@ -218,17 +232,28 @@ transport_failure handshake_failure(const beast::error_code& ec, SSL* ssl_handle
 
 std::string_view transport_failure_name(transport_failure failure) {
   switch (failure) {
-    case transport_failure::none: return "none";
-    case transport_failure::dns: return "dns";
-    case transport_failure::connect: return "connect";
-    case transport_failure::timeout: return "timeout";
-    case transport_failure::reset: return "reset";
-    case transport_failure::eof: return "eof";
-    case transport_failure::tls_certificate: return "tls_certificate";
-    case transport_failure::tls: return "tls";
-    case transport_failure::malformed: return "malformed";
-    case transport_failure::invalid_url: return "invalid_url";
-    case transport_failure::cancelled: return "cancelled";
+    case transport_failure::none:
+      return "none";
+    case transport_failure::dns:
+      return "dns";
+    case transport_failure::connect:
+      return "connect";
+    case transport_failure::timeout:
+      return "timeout";
+    case transport_failure::reset:
+      return "reset";
+    case transport_failure::eof:
+      return "eof";
+    case transport_failure::tls_certificate:
+      return "tls_certificate";
+    case transport_failure::tls:
+      return "tls";
+    case transport_failure::malformed:
+      return "malformed";
+    case transport_failure::invalid_url:
+      return "invalid_url";
+    case transport_failure::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -352,7 +377,8 @@ struct http_client::impl {
     if (x->finished) return;
     x->finished = true;
     if (x->deadline) x->deadline->cancel();
-    if (const auto it = std::find(active.begin(), active.end(), x); it != active.end()) active.erase(it);
+    if (const auto it = std::find(active.begin(), active.end(), x); it != active.end())
+      active.erase(it);
     auto done = std::move(x->done);
     x->parser.reset();
     pump();
@@ -388,21 +414,25 @@ struct http_client::impl {
     ++opened;
     x->conn = c;
     x->reused = false;
-    c->resolver().async_resolve(x->url.host, std::to_string(x->url.port),
-                                [this, x, c](const beast::error_code& ec, tcp::resolver::results_type results) {
-                                  on_resolve(x, c, ec, std::move(results));
-                                });
+    c->resolver().async_resolve(
+        x->url.host, std::to_string(x->url.port),
+        [this, x, c](const beast::error_code& ec, tcp::resolver::results_type results) {
+          on_resolve(x, c, ec, std::move(results));
+        });
   }
 
-  bool stale(const exchange& x, const std::shared_ptr<connection>& c) const { return x.finished || x.conn != c; }
+  bool stale(const exchange& x, const std::shared_ptr<connection>& c) const {
+    return x.finished || x.conn != c;
+  }
 
   /// Ends the request with `failure`, except for the one allowed resend of an idempotent
   /// request whose reused keep-alive connection turned out to be closed by the server.
   void fail(const std::shared_ptr<exchange>& x, transport_failure failure) {
     const bool nothing_received =
         (!x->parser || !x->parser->got_some()) && (!x->conn || x->conn->buffer().size() == 0);
-    const bool stale_keep_alive = x->reused && nothing_received &&
-                                  (failure == transport_failure::eof || failure == transport_failure::reset);
+    const bool stale_keep_alive =
+        x->reused && nothing_received &&
+        (failure == transport_failure::eof || failure == transport_failure::reset);
     abort_connection(*x);
     if (stale_keep_alive && !x->resent_stale && is_idempotent(x->call) && !stopping) {
       x->resent_stale = true;
@@ -415,9 +445,10 @@ struct http_client::impl {
                   const beast::error_code& ec, const tcp::resolver::results_type& results) {
     if (stale(*x, c)) return;
     if (ec) return fail(x, transport_failure::dns);
-    c->lowest().async_connect(results, [this, x, c](const beast::error_code& error, const tcp::endpoint&) {
-      on_connect(x, c, error);
-    });
+    c->lowest().async_connect(results,
+                              [this, x, c](const beast::error_code& error, const tcp::endpoint&) {
+                                on_connect(x, c, error);
+                              });
   }
 
   void on_connect(const std::shared_ptr<exchange>& x, const std::shared_ptr<connection>& c,
@@ -432,7 +463,8 @@ struct http_client::impl {
     const auto& host = x->url.host;
     const bool ip = is_ip_literal(host);
     // SNI names a host, never an address (RFC 6066 §3).
-    if (!ip && !SSL_set_tlsext_host_name(handle, host.c_str())) return fail(x, transport_failure::tls);
+    if (!ip && !SSL_set_tlsext_host_name(handle, host.c_str()))
+      return fail(x, transport_failure::tls);
     // Hostname (or address) verification by OpenSSL itself, so a mismatch is reported as a
     // verification error (X509_V_ERR_HOSTNAME_MISMATCH) like any other certificate failure.
     X509_VERIFY_PARAM* param = SSL_get0_param(handle);
@@ -441,8 +473,9 @@ struct http_client::impl {
                        : X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
     if (set != 1) return fail(x, transport_failure::tls);
     c->secure().set_verify_mode(ssl::verify_peer);
-    c->secure().async_handshake(ssl::stream_base::client,
-                                [this, x, c](const beast::error_code& error) { on_handshake(x, c, error); });
+    c->secure().async_handshake(
+        ssl::stream_base::client,
+        [this, x, c](const beast::error_code& error) { on_handshake(x, c, error); });
   }
 
   void on_handshake(const std::shared_ptr<exchange>& x, const std::shared_ptr<connection>& c,
@@ -473,8 +506,9 @@ struct http_client::impl {
     // Content-Length body arrive in one read in eager mode (http::async_read's mode), and a
     // string body reserves Content-Length bytes up front.
     c->with_stream([&](auto& stream) {
-      http::async_read_header(stream, c->buffer(), *x->parser,
-                              [this, x, c](const beast::error_code& error, std::size_t) { on_header(x, c, error); });
+      http::async_read_header(
+          stream, c->buffer(), *x->parser,
+          [this, x, c](const beast::error_code& error, std::size_t) { on_header(x, c, error); });
     });
   }
 
@@ -482,12 +516,13 @@ struct http_client::impl {
                  const beast::error_code& ec) {
     if (stale(*x, c)) return;
     if (ec) return fail(x, io_failure(ec));
-    if (const auto length = x->parser->content_length(); length && *length > options.max_response_bytes)
+    if (const auto length = x->parser->content_length();
+        length && *length > options.max_response_bytes)
       return fail(x, transport_failure::malformed);
     c->with_stream([&](auto& stream) {
-      http::async_read(stream, c->buffer(), *x->parser, [this, x, c](const beast::error_code& error, std::size_t) {
-        on_read(x, c, error);
-      });
+      http::async_read(
+          stream, c->buffer(), *x->parser,
+          [this, x, c](const beast::error_code& error, std::size_t) { on_read(x, c, error); });
     });
   }
 
@@ -512,9 +547,12 @@ struct http_client::impl {
   }
 };
 
-http_client::http_client(http_client_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+http_client::http_client(http_client_options options)
+    : impl_(std::make_unique<impl>(std::move(options))) {}
 
-http_client::~http_client() { impl_->shutdown(); }
+http_client::~http_client() {
+  impl_->shutdown();
+}
 
 void http_client::submit(http_call call, callback done) {
   auto x = std::make_shared<exchange>();
@@ -530,6 +568,8 @@ http_result http_client::send(http_call call) {
   return future.get();
 }
 
-std::size_t http_client::connections_opened() const { return impl_->opened.load(); }
+std::size_t http_client::connections_opened() const {
+  return impl_->opened.load();
+}
 
 }  // namespace opencloser

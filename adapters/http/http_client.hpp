@@ -25,7 +25,6 @@
 
 namespace opencloser {
 
-
 /// One request. `url` is absolute (`https://host[:port]/path?query`), already percent-encoded.
 /// `http://` is accepted only for the loopback hosts 127.0.0.1, ::1 and localhost.
 struct http_call {

@@ -17,8 +17,7 @@ using http_headers = std::vector<std::pair<std::string, std::string>>;
 
 /// ASCII case-insensitive equality (header names, media types, tokens).
 inline bool ascii_iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });

@@ -1,8 +1,8 @@
 #include "adapters/json/json.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 #include <simdjson.h>

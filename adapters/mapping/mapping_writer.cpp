@@ -78,8 +78,7 @@ json::value discovered_mapping_json(const mapping_artifact& scaffold,
                                     const dataverse::resolved_mapping& live, bool link_regarding,
                                     std::string_view discovered_at) {
   if (!is_utc_ms(discovered_at))
-    throw std::invalid_argument("discovered mapping: discovered_at '" +
-                                std::string(discovered_at) +
+    throw std::invalid_argument("discovered mapping: discovered_at '" + std::string(discovered_at) +
                                 "' is not a UTC timestamp with milliseconds");
 
   std::vector<mapping_field> fields = scaffold.fields;

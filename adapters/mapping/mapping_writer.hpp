@@ -35,7 +35,6 @@ json::value discovered_mapping_json(const mapping_artifact& scaffold,
 /// bytes are checked to load as a mapping before anything is written, so an invalid document
 /// throws mapping_error and leaves an existing file (e.g. the scaffold itself) untouched.
 /// I/O failures throw std::runtime_error naming the path.
-mapping_artifact write_discovered_mapping(const std::filesystem::path& out,
-                                          const json::value& doc);
+mapping_artifact write_discovered_mapping(const std::filesystem::path& out, const json::value& doc);
 
 }  // namespace opencloser

@@ -33,8 +33,8 @@ std::string encode_path_segment(std::string_view text) {
   std::string out;
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~')
+    if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') ||
+        (byte >= '0' && byte <= '9') || c == '-' || c == '.' || c == '_' || c == '~')
       out += c;
     else
       append_percent(out, byte);
@@ -54,7 +54,8 @@ std::optional<double> numeric_string(const std::string& text) {
 token_failure failure_with(outcome_class kind, std::string detail, std::string_view authority) {
   token_failure f;
   f.kind = kind;
-  f.message = "Dataverse token request failed: " + std::move(detail) + " (" + redacted_token_endpoint(authority) + ")";
+  f.message = "Dataverse token request failed: " + std::move(detail) + " (" +
+              redacted_token_endpoint(authority) + ")";
   return f;
 }
 
@@ -65,8 +66,8 @@ std::string form_encode(std::string_view value) {
   out.reserve(value.size());
   for (const char c : value) {
     const auto byte = static_cast<unsigned char>(c);
-    if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') || c == '*' ||
-        c == '-' || c == '.' || c == '_')
+    if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') ||
+        (byte >= '0' && byte <= '9') || c == '*' || c == '-' || c == '.' || c == '_')
       out += c;
     else if (c == ' ')
       out += '+';
@@ -83,8 +84,8 @@ std::string token_request_body(const oauth_credentials& credentials) {
 }
 
 std::string token_endpoint(const oauth_credentials& credentials) {
-  return without_trailing_slashes(credentials.authority_host) + '/' + encode_path_segment(credentials.tenant_id) +
-         "/oauth2/v2.0/token";
+  return without_trailing_slashes(credentials.authority_host) + '/' +
+         encode_path_segment(credentials.tenant_id) + "/oauth2/v2.0/token";
 }
 
 std::string redacted_token_endpoint(std::string_view authority_host) {
@@ -149,20 +150,23 @@ struct token_provider::state {
     token_result out;
     const auto& authority = credentials.authority_host;
     if (response.failure != transport_failure::none) {
-      out.error = failure_with(classify_failure(response.failure),
-                               "transport failure: " + std::string(transport_failure_name(response.failure)), authority);
+      out.error = failure_with(
+          classify_failure(response.failure),
+          "transport failure: " + std::string(transport_failure_name(response.failure)), authority);
       out.error->failure = response.failure;
       return out;
     }
     if (response.status < 200 || response.status >= 300) {
-      out.error = failure_with(classify_status(response.status), "HTTP " + std::to_string(response.status), authority);
+      out.error = failure_with(classify_status(response.status),
+                               "HTTP " + std::to_string(response.status), authority);
       out.error->status = response.status;
       out.error->retry_after_seconds = retry_after_of(response);
       return out;
     }
     auto parsed = parse_token_response(response.body);
     if (auto* reason = std::get_if<std::string>(&parsed)) {
-      out.error = failure_with(outcome_class::permanent, "invalid token response: " + *reason, authority);
+      out.error =
+          failure_with(outcome_class::permanent, "invalid token response: " + *reason, authority);
       out.error->status = response.status;
       return out;
     }
@@ -173,7 +177,8 @@ struct token_provider::state {
   }
 };
 
-token_provider::token_provider(http_client& client, oauth_credentials credentials, token_provider_options options)
+token_provider::token_provider(http_client& client, oauth_credentials credentials,
+                               token_provider_options options)
     : state_(std::make_shared<state>(client, std::move(credentials), std::move(options))) {}
 
 token_provider::~token_provider() = default;
@@ -198,8 +203,10 @@ void token_provider::get_token(callback done) {
   http_call call;
   call.method = "POST";
   call.url = token_endpoint(s->credentials);
-  call.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
-  if (!s->options.user_agent.empty()) call.headers.emplace_back("User-Agent", s->options.user_agent);
+  call.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                  {"Accept", "application/json"}};
+  if (!s->options.user_agent.empty())
+    call.headers.emplace_back("User-Agent", s->options.user_agent);
   call.body = token_request_body(s->credentials);
   call.timeout = s->options.timeout;
   // Acquisition time = when the request left, so the refresh point errs on the early side.

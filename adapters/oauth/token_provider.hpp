@@ -42,8 +42,9 @@ struct token_failure {
   int status = 0;                                 ///< HTTP status, 0 without a response
   transport_failure failure = transport_failure::none;
   std::optional<double> retry_after_seconds;
-  /// `Dataverse token request failed: HTTP <status> (<authority>/<redacted-tenant>/oauth2/v2.0/token)`,
-  /// `… transport failure: <kind> (…)` or `… invalid token response: <reason> (…)`.
+  /// `Dataverse token request failed: HTTP <status>
+  /// (<authority>/<redacted-tenant>/oauth2/v2.0/token)`, `… transport failure: <kind> (…)` or `…
+  /// invalid token response: <reason> (…)`.
   std::string message;
 };
 
@@ -82,7 +83,8 @@ class token_provider {
 
   /// `client` must outlive every request the provider issues (destroy the client after the
   /// provider, or accept that its shutdown answers pending waiters with `cancelled`).
-  token_provider(http_client& client, oauth_credentials credentials, token_provider_options options = {});
+  token_provider(http_client& client, oauth_credentials credentials,
+                 token_provider_options options = {});
   ~token_provider();
   token_provider(const token_provider&) = delete;
   token_provider& operator=(const token_provider&) = delete;

@@ -155,12 +155,16 @@ TEST_CASE("every message type round-trips through a caf::message") {
 TEST_CASE("Dataverse calls and replies round-trip with headers, outcome and counters") {
   fixture_system fx;
   auto& sys = *fx.sys;
-  dataverse_call call{"task_create", "POST", "tasks", {{"If-Match", "*"}, {"Prefer", "x"}},
+  dataverse_call call{"task_create",        "POST", "tasks", {{"If-Match", "*"}, {"Prefer", "x"}},
                       R"({"subject":"s"})", false};
   CHECK(round_trip(sys, call) == call);
-  dataverse_reply reply{dataverse_outcome::transient_exhausted, 503, {{"Retry-After", "2"}},
-                        "{}", "Dataverse returned HTTP 503 for POST http://e/api/data/v9.2/tasks",
-                        1.5, {4, 3, 1, 1, 4}};
+  dataverse_reply reply{dataverse_outcome::transient_exhausted,
+                        503,
+                        {{"Retry-After", "2"}},
+                        "{}",
+                        "Dataverse returned HTTP 503 for POST http://e/api/data/v9.2/tasks",
+                        1.5,
+                        {4, 3, 1, 1, 4}};
   CHECK(round_trip(sys, reply) == reply);
 }
 

@@ -52,16 +52,18 @@ struct loader_fixture {
     register_message_types(cfg);
     cfg.set("scheduler.max-threads", 2);
     sys = std::make_unique<caf::actor_system>(cfg);
-    gateway = sys->spawn(dataverse_gateway,
-                         dataverse_gateway_config{http.get(), tokens.get(), emu.origin(), {},
-                                                  std::chrono::milliseconds(10'000)});
-    auto artifact =
-        load_mapping_artifact(std::string(OPENCLOSER_TEST_FIXTURES) + "/emulator/acme_mapping.json");
+    gateway = sys->spawn(
+        dataverse_gateway,
+        dataverse_gateway_config{
+            http.get(), tokens.get(), emu.origin(), {}, std::chrono::milliseconds(10'000)});
+    auto artifact = load_mapping_artifact(std::string(OPENCLOSER_TEST_FIXTURES) +
+                                          "/emulator/acme_mapping.json");
     std::erase_if(artifact.option_sets, [&](const auto& o) { return o.key == drop_option; });
     auto mapping = dataverse::resolve_from_artifact(artifact, true);
     mapping.name_table_primary_name = "name";  // the live PrimaryNameAttribute of account
-    loader = sys->spawn(queue_loader, queue_loader_config{gateway, std::move(mapping), {}, {},
-                                                          &zones, product_clock(frozen_now)});
+    loader = sys->spawn(
+        queue_loader, queue_loader_config{
+                          gateway, std::move(mapping), {}, {}, &zones, product_clock(frozen_now)});
   }
   ~loader_fixture() {
     caf::anon_send_exit(loader, caf::exit_reason::user_shutdown);
@@ -85,19 +87,19 @@ struct loader_fixture {
   void add_row(const std::string& id, std::string_view extra) {
     auto row = json::parse(R"({"acme_phone": "+15555550100", "acme_tz": "America/Chicago",
         "acme_attempts": 0, "acme_dnc": false, "acme_status": 100000000,
-        "_acme_campaignid_value": ")" + campaign + "\"" + std::string(extra) + "}");
+        "_acme_campaignid_value": ")" +
+                           campaign + "\"" + std::string(extra) + "}");
     row.set("acme_callqueueid", id);
     emu.insert_row("acme_callqueue", row);
   }
 
-  std::int64_t writes() const {
-    return emu.state().find("counters")->find("writes")->as_int();
-  }
+  std::int64_t writes() const { return emu.state().find("counters")->find("writes")->as_int(); }
 };
 
 }  // namespace
 
-TEST_CASE("an explicit row loads with its facility name, baseline row and decision", "[queue_loader]") {
+TEST_CASE("an explicit row loads with its facility name, baseline row and decision",
+          "[queue_loader]") {
   loader_fixture fx;
   const auto r = fx.load(queue_row);
   REQUIRE(r.status == load_status::loaded);
@@ -132,10 +134,13 @@ TEST_CASE("next ready: null next-attempt first, then older createdon, then SQL S
           "[queue_loader]") {
   loader_fixture fx;
   // Equal keys: ids that differ only in their last group, where text and SQL order agree.
-  fx.add_row("00000000-0000-4000-8000-000000000003", R"(, "createdon": "2026-01-01T00:00:00.000Z")");
-  fx.add_row("00000000-0000-4000-8000-000000000002", R"(, "createdon": "2026-01-01T00:00:00.000Z")");
-  fx.add_row("00000000-0000-4000-8000-000000000009",
-             R"(, "createdon": "2025-01-01T00:00:00.000Z", "acme_nextattemptat": "2026-01-01T00:00:00Z")");
+  fx.add_row("00000000-0000-4000-8000-000000000003",
+             R"(, "createdon": "2026-01-01T00:00:00.000Z")");
+  fx.add_row("00000000-0000-4000-8000-000000000002",
+             R"(, "createdon": "2026-01-01T00:00:00.000Z")");
+  fx.add_row(
+      "00000000-0000-4000-8000-000000000009",
+      R"(, "createdon": "2025-01-01T00:00:00.000Z", "acme_nextattemptat": "2026-01-01T00:00:00Z")");
   CHECK(fx.load("", campaign).item.queue_item_id == "00000000-0000-4000-8000-000000000002");
   fx.emu.delete_row("acme_callqueue", "00000000-0000-4000-8000-000000000002");
   fx.emu.delete_row("acme_callqueue", "00000000-0000-4000-8000-000000000003");

@@ -5,15 +5,15 @@
 
 #include "tests/adapters/local_servers.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -69,14 +69,17 @@ test_certificate make_self_signed_certificate(std::string_view dns_name) {
   check(X509_set_version(cert.p, 2) == 1, "version");
   std::uint32_t serial = 0;
   check(RAND_bytes(reinterpret_cast<unsigned char*>(&serial), sizeof serial) == 1, "serial");
-  check(ASN1_INTEGER_set(X509_get_serialNumber(cert.p), static_cast<long>(serial & 0x7fffffff)) == 1, "serial");
+  check(
+      ASN1_INTEGER_set(X509_get_serialNumber(cert.p), static_cast<long>(serial & 0x7fffffff)) == 1,
+      "serial");
   check(X509_gmtime_adj(X509_getm_notBefore(cert.p), -3600) != nullptr, "not before");
   check(X509_gmtime_adj(X509_getm_notAfter(cert.p), 86400) != nullptr, "not after");
   check(X509_set_pubkey(cert.p, key.p) == 1, "public key");
   X509_NAME* name = X509_get_subject_name(cert.p);
   const std::string cn(dns_name);
-  check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
-                                   -1, 0) == 1,
+  check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                                   0) == 1,
         "subject");
   check(X509_set_issuer_name(cert.p, name) == 1, "issuer");
   add_extension(cert.p, NID_basic_constraints, "critical,CA:TRUE");
@@ -89,7 +92,8 @@ test_certificate make_self_signed_certificate(std::string_view dns_name) {
   check(PEM_write_bio_X509(cert_bio.p, cert.p) == 1, "PEM certificate");
   out.cert_pem = bio_text(cert_bio.p);
   openssl_ptr<BIO, BIO_free_all> key_bio(BIO_new(BIO_s_mem()));
-  check(PEM_write_bio_PrivateKey(key_bio.p, key.p, nullptr, nullptr, 0, nullptr, nullptr) == 1, "PEM key");
+  check(PEM_write_bio_PrivateKey(key_bio.p, key.p, nullptr, nullptr, 0, nullptr, nullptr) == 1,
+        "PEM key");
   out.key_pem = bio_text(key_bio.p);
   return out;
 }
@@ -174,7 +178,9 @@ struct local_server::impl {
   }
 };
 
-local_server::local_server(canned_reply reply) : impl_(std::make_unique<impl>(std::move(reply))) { impl_->start(); }
+local_server::local_server(canned_reply reply) : impl_(std::make_unique<impl>(std::move(reply))) {
+  impl_->start();
+}
 
 local_server::local_server(canned_reply reply, const test_certificate& certificate)
     : impl_(std::make_unique<impl>(std::move(reply))) {
@@ -188,9 +194,13 @@ local_server::local_server(canned_reply reply, const test_certificate& certifica
   impl_->start();
 }
 
-local_server::~local_server() { impl_->stop(); }
+local_server::~local_server() {
+  impl_->stop();
+}
 
-std::uint16_t local_server::port() const { return impl_->port; }
+std::uint16_t local_server::port() const {
+  return impl_->port;
+}
 
 void local_server::set_reply(canned_reply reply) {
   std::lock_guard guard(impl_->mutex);

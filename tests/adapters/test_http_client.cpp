@@ -35,10 +35,14 @@ struct running_emulator {
   }
   ~running_emulator() { emu.stop(); }
 
-  std::int64_t counter(std::string_view name) const { return emu.state().find("counters")->find(name)->as_int(); }
+  std::int64_t counter(std::string_view name) const {
+    return emu.state().find("counters")->find(name)->as_int();
+  }
   void add_fault(const std::string& rule) { emu.add_fault(json::parse(rule)); }
   /// Budget left on the one fault rule installed.
-  std::int64_t fault_remaining() const { return emu.faults().as_array().at(0).find("remaining")->as_int(); }
+  std::int64_t fault_remaining() const {
+    return emu.faults().as_array().at(0).find("remaining")->as_int();
+  }
 };
 
 http_call call(std::string method, std::string url, std::chrono::milliseconds timeout = 20s) {
@@ -69,7 +73,8 @@ class completions {
   }
   void wait_all() {
     std::unique_lock lock(mutex_);
-    const bool done = changed_.wait_for(lock, 60s, [this] { return order_.size() >= calls_.size(); });
+    const bool done =
+        changed_.wait_for(lock, 60s, [this] { return order_.size() >= calls_.size(); });
     REQUIRE(done);
   }
   std::vector<int> calls() const {
@@ -93,7 +98,9 @@ class completions {
   std::vector<std::size_t> order_;
 };
 
-bool dropped(transport_failure f) { return f == transport_failure::reset || f == transport_failure::eof; }
+bool dropped(transport_failure f) {
+  return f == transport_failure::reset || f == transport_failure::eof;
+}
 
 }  // namespace
 
@@ -177,9 +184,11 @@ TEST_CASE("queued requests start in submission order", "[http_client]") {
   CHECK(client.connections_opened() == 1);
 }
 
-TEST_CASE("no complete response within the timeout → timeout, the client keeps working", "[http_client]") {
+TEST_CASE("no complete response within the timeout → timeout, the client keeps working",
+          "[http_client]") {
   running_emulator e;
-  e.add_fault(R"({"match": {"method": "GET", "path": "^WhoAmI$"}, "action": "latency", "latency_ms": 2000, "times": 1})");
+  e.add_fault(
+      R"({"match": {"method": "GET", "path": "^WhoAmI$"}, "action": "latency", "latency_ms": 2000, "times": 1})");
   http_client client;
   const auto slow = client.send(who_am_i(e, 200ms));
   CHECK(slow.failure == transport_failure::timeout);
@@ -232,7 +241,8 @@ TEST_CASE("a GET whose reused keep-alive connection was dropped is sent once mor
   }
 }
 
-TEST_CASE("a POST on a dropped keep-alive connection is never resent by the client", "[http_client]") {
+TEST_CASE("a POST on a dropped keep-alive connection is never resent by the client",
+          "[http_client]") {
   running_emulator e;
   http_client client;
   REQUIRE(client.send(who_am_i(e)).status == 200);
@@ -252,15 +262,18 @@ TEST_CASE("nothing listening → connect, an unknown host → dns", "[http_clien
   const auto refused = client.send(call("GET", "http://127.0.0.1:1/api/data/v9.2/WhoAmI"));
   CHECK(refused.failure == transport_failure::connect);
   CHECK(refused.status == 0);
-  const auto unknown = client.send(call("GET", "https://opencloser-no-such-host.invalid/api/data/v9.2/WhoAmI"));
+  const auto unknown =
+      client.send(call("GET", "https://opencloser-no-such-host.invalid/api/data/v9.2/WhoAmI"));
   CHECK(unknown.failure == transport_failure::dns);
 }
 
-TEST_CASE("plaintext to a non-loopback host and unusable URLs are refused without connecting", "[http_client]") {
+TEST_CASE("plaintext to a non-loopback host and unusable URLs are refused without connecting",
+          "[http_client]") {
   http_client client;
-  for (const std::string url : {"http://example.com/api/data/v9.2/WhoAmI", "http://10.0.0.1/x", "ftp://localhost/x",
-                                "https://", "no-scheme.example.com/x", "https://user@example.com/x",
-                                "https://example.com:99999/x", "https://example.com:abc/x", "http://[::1/x"}) {
+  for (const std::string url :
+       {"http://example.com/api/data/v9.2/WhoAmI", "http://10.0.0.1/x", "ftp://localhost/x",
+        "https://", "no-scheme.example.com/x", "https://user@example.com/x",
+        "https://example.com:99999/x", "https://example.com:abc/x", "http://[::1/x"}) {
     INFO(url);
     const auto r = client.send(call("GET", url));
     CHECK(r.failure == transport_failure::invalid_url);
@@ -272,7 +285,8 @@ TEST_CASE("plaintext to a non-loopback host and unusable URLs are refused withou
 TEST_CASE("http:// is accepted for localhost by name", "[http_client]") {
   running_emulator e;
   http_client client;
-  const auto r = client.send(call("GET", "http://localhost:" + std::to_string(e.emu.port()) + "/api/data/v9.2/WhoAmI"));
+  const auto r = client.send(
+      call("GET", "http://localhost:" + std::to_string(e.emu.port()) + "/api/data/v9.2/WhoAmI"));
   CHECK(r.status == 200);
 }
 
@@ -288,7 +302,8 @@ TEST_CASE("a response body over the limit → malformed", "[http_client]") {
 
 TEST_CASE("HTTP error statuses are responses, not transport failures", "[http_client]") {
   running_emulator e;
-  e.add_fault(R"({"match": {"method": "GET"}, "action": "status", "status": 503, "retry_after_s": 7, "times": 1})");
+  e.add_fault(
+      R"({"match": {"method": "GET"}, "action": "status", "status": 503, "retry_after_s": 7, "times": 1})");
   http_client client;
   const auto r = client.send(who_am_i(e));
   CHECK(r.failure == transport_failure::none);
@@ -300,9 +315,11 @@ TEST_CASE("HTTP error statuses are responses, not transport failures", "[http_cl
   CHECK(client.connections_opened() == 1);
 }
 
-TEST_CASE("every callback runs exactly once, also when the client is destroyed first", "[http_client]") {
+TEST_CASE("every callback runs exactly once, also when the client is destroyed first",
+          "[http_client]") {
   running_emulator e;
-  e.add_fault(R"({"match": {"method": "GET"}, "action": "latency", "latency_ms": 5000, "times": -1})");
+  e.add_fault(
+      R"({"match": {"method": "GET"}, "action": "latency", "latency_ms": 5000, "times": -1})");
   constexpr std::size_t n = 6;
   completions done(n);
   {

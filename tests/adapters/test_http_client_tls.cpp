@@ -23,11 +23,14 @@ http_call get(const local_server& server, std::string host = "localhost") {
   return c;
 }
 
-canned_reply hello() { return {200, "hello over tls", "text/plain", ""}; }
+canned_reply hello() {
+  return {200, "hello over tls", "text/plain", ""};
+}
 
 }  // namespace
 
-TEST_CASE("TLS: a certificate the default trust store does not know → tls_certificate", "[http_client][tls]") {
+TEST_CASE("TLS: a certificate the default trust store does not know → tls_certificate",
+          "[http_client][tls]") {
   const auto cert = make_self_signed_certificate("localhost");
   local_server server(hello(), cert);
   http_client client;
@@ -37,7 +40,8 @@ TEST_CASE("TLS: a certificate the default trust store does not know → tls_cert
   CHECK(server.requests() == 0);  // nothing was sent over the unverified connection
 }
 
-TEST_CASE("TLS: a trusted certificate for the host → the response over https, with SNI", "[http_client][tls]") {
+TEST_CASE("TLS: a trusted certificate for the host → the response over https, with SNI",
+          "[http_client][tls]") {
   const auto cert = make_self_signed_certificate("localhost");
   opencloser::testing::temp_dir dir;
   const auto ca_file = dir.write("ca.pem", cert.cert_pem);
@@ -75,7 +79,8 @@ TEST_CASE("TLS: SSL_CERT_FILE names the trust store", "[http_client][tls]") {
   CHECK(r.status == 200);
 }
 
-TEST_CASE("TLS: a trusted certificate for another name → tls_certificate (hostname check)", "[http_client][tls]") {
+TEST_CASE("TLS: a trusted certificate for another name → tls_certificate (hostname check)",
+          "[http_client][tls]") {
   const auto cert = make_self_signed_certificate("other.example");
   opencloser::testing::temp_dir dir;
   const auto ca_file = dir.write("ca.pem", cert.cert_pem);

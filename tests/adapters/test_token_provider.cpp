@@ -38,7 +38,9 @@ struct running_emulator {
     origin = emu.origin();
   }
   ~running_emulator() { emu.stop(); }
-  std::int64_t tokens_issued() const { return emu.state().find("counters")->find("tokens_issued")->as_int(); }
+  std::int64_t tokens_issued() const {
+    return emu.state().find("counters")->find("tokens_issued")->as_int();
+  }
   void add_fault(const std::string& rule) { emu.add_fault(json::parse(rule)); }
 
   oauth_credentials credentials(const std::string& client = plain_client,
@@ -52,7 +54,9 @@ struct manual_clock {
   std::atomic<int> seconds{0};
   token_provider_options options() {
     token_provider_options o;
-    o.now = [this] { return std::chrono::steady_clock::time_point{} + std::chrono::seconds(seconds.load()); };
+    o.now = [this] {
+      return std::chrono::steady_clock::time_point{} + std::chrono::seconds(seconds.load());
+    };
     return o;
   }
 };
@@ -62,7 +66,9 @@ oauth_credentials canned_credentials(const local_server& server) {
   return {tenant, plain_client, plain_secret, "https://org.example.crm.dynamics.com/", origin};
 }
 
-std::string expected_endpoint(const std::string& authority) { return authority + "/<redacted-tenant>/oauth2/v2.0/token"; }
+std::string expected_endpoint(const std::string& authority) {
+  return authority + "/<redacted-tenant>/oauth2/v2.0/token";
+}
 
 void check_secret_free(const std::string& message) {
   INFO(message);
@@ -78,7 +84,8 @@ TEST_CASE("token: form encoding, request body and endpoint follow dataverse.md �
   CHECK(form_encode(awkward_secret) == "p%2Bs%2Fw%3Dr%7Ed%2541+x");
   CHECK(form_encode("Az09*-._") == "Az09*-._");
   CHECK(form_encode("é") == "%C3%A9");
-  const oauth_credentials c{"t-1", "client id", "s&=", "https://org.example.com//", "https://login.example.com/"};
+  const oauth_credentials c{"t-1", "client id", "s&=", "https://org.example.com//",
+                            "https://login.example.com/"};
   CHECK(token_request_body(c) ==
         "grant_type=client_credentials&client_id=client+id&client_secret=s%26%3D"
         "&scope=https%3A%2F%2Forg.example.com%2F.default");
@@ -95,19 +102,25 @@ TEST_CASE("token: refresh point is lifetime − min(60, lifetime/2)", "[token]")
 }
 
 TEST_CASE("token: response validation", "[token]") {
-  auto grant = [](std::string_view body) { return std::get<token_grant>(parse_token_response(body)); };
+  auto grant = [](std::string_view body) {
+    return std::get<token_grant>(parse_token_response(body));
+  };
   CHECK(grant(R"({"access_token": "a", "expires_in": 100})").lifetime_seconds == 100);
   CHECK(grant(R"({"access_token": "a", "expires_in": "3599"})").lifetime_seconds == 3599);
   CHECK(grant(R"({"access_token": "a", "expires_in": 12.5})").lifetime_seconds == 12.5);
   CHECK(grant(R"({"access_token": "a"})").lifetime_seconds == 3600);
   CHECK(grant(R"({"access_token": "abc", "expires_in": 1})").access_token == "abc");
   for (const std::string body :
-       {R"({"access_token": "leaky", "expires_in": 0})", R"({"access_token": "leaky", "expires_in": -5})",
-        R"({"access_token": "leaky", "expires_in": "soon"})", R"({"access_token": "leaky", "expires_in": "inf"})",
-        R"({"access_token": "leaky", "expires_in": "nan"})", R"({"access_token": "leaky", "expires_in": "12 "})",
-        R"({"access_token": "leaky", "expires_in": null})", R"({"access_token": "leaky", "expires_in": true})",
-        R"({"expires_in": 100})", R"({"access_token": "", "expires_in": 100})", R"({"access_token": 7})",
-        R"(["leaky"])", "<html>leaky</html>", ""}) {
+       {R"({"access_token": "leaky", "expires_in": 0})",
+        R"({"access_token": "leaky", "expires_in": -5})",
+        R"({"access_token": "leaky", "expires_in": "soon"})",
+        R"({"access_token": "leaky", "expires_in": "inf"})",
+        R"({"access_token": "leaky", "expires_in": "nan"})",
+        R"({"access_token": "leaky", "expires_in": "12 "})",
+        R"({"access_token": "leaky", "expires_in": null})",
+        R"({"access_token": "leaky", "expires_in": true})", R"({"expires_in": 100})",
+        R"({"access_token": "", "expires_in": 100})", R"({"access_token": 7})", R"(["leaky"])",
+        "<html>leaky</html>", ""}) {
     INFO(body);
     const auto parsed = parse_token_response(body);
     REQUIRE(std::holds_alternative<std::string>(parsed));
@@ -115,14 +128,16 @@ TEST_CASE("token: response validation", "[token]") {
   }
 }
 
-TEST_CASE("token: fetched from the emulator, cached across calls, accepted by the Web API", "[token]") {
+TEST_CASE("token: fetched from the emulator, cached across calls, accepted by the Web API",
+          "[token]") {
   running_emulator e;
   http_client client;
   token_provider provider(client, e.credentials());
   const auto first = provider.get_token_blocking();
   REQUIRE(first.ok());
   CHECK(first.access_token.rfind("emu_", 0) == 0);
-  for (int i = 0; i < 5; ++i) CHECK(provider.get_token_blocking().access_token == first.access_token);
+  for (int i = 0; i < 5; ++i)
+    CHECK(provider.get_token_blocking().access_token == first.access_token);
   CHECK(e.tokens_issued() == 1);
   CHECK(provider.token_requests() == 1);
 
@@ -152,11 +167,13 @@ TEST_CASE("token: rejected credentials → permanent, message without tenant or 
   CHECK(r.access_token.empty());
   CHECK(r.error->kind == outcome_class::permanent);
   CHECK(r.error->status == 401);
-  CHECK(r.error->message == "Dataverse token request failed: HTTP 401 (" + expected_endpoint(e.origin) + ")");
+  CHECK(r.error->message ==
+        "Dataverse token request failed: HTTP 401 (" + expected_endpoint(e.origin) + ")");
   check_secret_free(r.error->message);
 }
 
-TEST_CASE("token: 503 → transient and not cached, 429 → throttled with its Retry-After", "[token]") {
+TEST_CASE("token: 503 → transient and not cached, 429 → throttled with its Retry-After",
+          "[token]") {
   running_emulator e;
   http_client client;
   token_provider provider(client, e.credentials());
@@ -164,9 +181,11 @@ TEST_CASE("token: 503 → transient and not cached, 429 → throttled with its R
   const auto unavailable = provider.get_token_blocking();
   REQUIRE_FALSE(unavailable.ok());
   CHECK(unavailable.error->kind == outcome_class::transient);
-  CHECK(unavailable.error->message == "Dataverse token request failed: HTTP 503 (" + expected_endpoint(e.origin) + ")");
+  CHECK(unavailable.error->message ==
+        "Dataverse token request failed: HTTP 503 (" + expected_endpoint(e.origin) + ")");
   check_secret_free(unavailable.error->message);
-  e.add_fault(R"({"match": {"path": "token"}, "action": "status", "status": 429, "retry_after_s": 9, "times": 1})");
+  e.add_fault(
+      R"({"match": {"path": "token"}, "action": "status", "status": 429, "retry_after_s": 9, "times": 1})");
   const auto throttled = provider.get_token_blocking();
   REQUIRE_FALSE(throttled.ok());
   CHECK(throttled.error->kind == outcome_class::throttled);
@@ -175,16 +194,18 @@ TEST_CASE("token: 503 → transient and not cached, 429 → throttled with its R
   CHECK(provider.token_requests() == 3);
 }
 
-TEST_CASE("token: transport failures are transient, plaintext to a remote authority is refused", "[token]") {
+TEST_CASE("token: transport failures are transient, plaintext to a remote authority is refused",
+          "[token]") {
   http_client client;
-  auto credentials = oauth_credentials{tenant, plain_client, plain_secret, "https://org.example.com", "http://127.0.0.1:1"};
+  auto credentials = oauth_credentials{tenant, plain_client, plain_secret,
+                                       "https://org.example.com", "http://127.0.0.1:1"};
   token_provider refused(client, credentials);
   const auto r = refused.get_token_blocking();
   REQUIRE_FALSE(r.ok());
   CHECK(r.error->kind == outcome_class::transient);
   CHECK(r.error->failure == transport_failure::connect);
-  CHECK(r.error->message ==
-        "Dataverse token request failed: transport failure: connect (" + expected_endpoint("http://127.0.0.1:1") + ")");
+  CHECK(r.error->message == "Dataverse token request failed: transport failure: connect (" +
+                                expected_endpoint("http://127.0.0.1:1") + ")");
   check_secret_free(r.error->message);
 
   credentials.authority_host = "http://login.example.com";
@@ -196,16 +217,17 @@ TEST_CASE("token: transport failures are transient, plaintext to a remote author
   check_secret_free(p.error->message);
 }
 
-TEST_CASE("token: the request carries the form and goes to <authority>/<tenant>/oauth2/v2.0/token", "[token]") {
+TEST_CASE("token: the request carries the form and goes to <authority>/<tenant>/oauth2/v2.0/token",
+          "[token]") {
   local_server server(json_reply(R"({"access_token": "t1", "expires_in": 3600})"));
   http_client client;
   token_provider provider(client, canned_credentials(server));
   REQUIRE(provider.get_token_blocking().ok());
   REQUIRE(server.requests() == 1);
   CHECK(server.request_targets()[0] == "/" + tenant + "/oauth2/v2.0/token");
-  CHECK(server.request_bodies()[0] == "grant_type=client_credentials&client_id=" + plain_client +
-                                          "&client_secret=" + plain_secret +
-                                          "&scope=https%3A%2F%2Forg.example.crm.dynamics.com%2F.default");
+  CHECK(server.request_bodies()[0] ==
+        "grant_type=client_credentials&client_id=" + plain_client + "&client_secret=" +
+            plain_secret + "&scope=https%3A%2F%2Forg.example.crm.dynamics.com%2F.default");
 }
 
 TEST_CASE("token: expires_in 100 → cached at t=49, refreshed at t=50", "[token]") {
@@ -249,11 +271,12 @@ TEST_CASE("token: expires_in 30 → refreshed at t=15, \"3599\" as a string is a
 }
 
 TEST_CASE("token: invalid 2xx token responses are permanent and never quoted", "[token]") {
-  for (const std::string body : {R"({"access_token": "leaky-token", "expires_in": 0})",
-                                 R"({"access_token": "leaky-token", "expires_in": -1})",
-                                 R"({"access_token": "leaky-token", "expires_in": "later"})",
-                                 R"({"expires_in": 3600, "note": "leaky"})", R"({"access_token": "", "expires_in": 3600})",
-                                 "leaky, not JSON"}) {
+  for (const std::string body :
+       {R"({"access_token": "leaky-token", "expires_in": 0})",
+        R"({"access_token": "leaky-token", "expires_in": -1})",
+        R"({"access_token": "leaky-token", "expires_in": "later"})",
+        R"({"expires_in": 3600, "note": "leaky"})", R"({"access_token": "", "expires_in": 3600})",
+        "leaky, not JSON"}) {
     INFO(body);
     local_server server(json_reply(body));
     http_client client;
@@ -261,7 +284,8 @@ TEST_CASE("token: invalid 2xx token responses are permanent and never quoted", "
     const auto r = provider.get_token_blocking();
     REQUIRE_FALSE(r.ok());
     CHECK(r.error->kind == outcome_class::permanent);
-    CHECK(r.error->message.rfind("Dataverse token request failed: invalid token response: ", 0) == 0);
+    CHECK(r.error->message.rfind("Dataverse token request failed: invalid token response: ", 0) ==
+          0);
     CHECK(r.error->message.find("leaky") == std::string::npos);
     check_secret_free(r.error->message);
   }
@@ -270,7 +294,8 @@ TEST_CASE("token: invalid 2xx token responses are permanent and never quoted", "
 TEST_CASE("token: 20 concurrent callers share one token request", "[token]") {
   running_emulator e;
   // Hold the token request so every caller arrives while it is in flight.
-  e.add_fault(R"({"match": {"path": "token"}, "action": "latency", "latency_ms": 300, "times": 1})");
+  e.add_fault(
+      R"({"match": {"path": "token"}, "action": "latency", "latency_ms": 300, "times": 1})");
   http_client client;
   token_provider provider(client, e.credentials());
   std::mutex mutex;

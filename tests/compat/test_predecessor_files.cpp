@@ -83,8 +83,7 @@ TEST_CASE("the predecessor's bare-rows seed loads after the medx tables seed", "
   const auto predecessor_seed = (predecessor_dir() / "dataverse" / "seed.json").string();
   INFO("predecessor seed at " << predecessor_seed << " (set OPENCLOSER_PREDECESSOR_DIR)");
   REQUIRE(std::filesystem::is_regular_file(predecessor_seed));
-  const auto seed =
-      load_seeds({fixture("emulator/medx_tables.json"), predecessor_seed});
+  const auto seed = load_seeds({fixture("emulator/medx_tables.json"), predecessor_seed});
   const auto* table = seed.tables.by_entity_set("medx_callqueueitems");
   REQUIRE(table);
   CHECK(table->primary_id == "medx_callqueueitemid");

@@ -8,12 +8,12 @@
 
 #include <utility>  // before Asio (Boost 1.74 awaitable.hpp needs std::exchange)
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <cctype>
 #include <chrono>
@@ -67,8 +67,12 @@ std::string error_field(const http_reply& reply, std::string_view field) {
 
 }  // namespace
 
-std::string http_reply::error_code() const { return error_field(*this, "code"); }
-std::string http_reply::error_message() const { return error_field(*this, "message"); }
+std::string http_reply::error_code() const {
+  return error_field(*this, "code");
+}
+std::string http_reply::error_message() const {
+  return error_field(*this, "message");
+}
 
 struct http_connection::impl {
   impl(std::string host, std::uint16_t port, int timeout_s)
@@ -100,8 +104,9 @@ http_connection::http_connection(std::uint16_t port, std::string host, int timeo
     : impl_(std::make_unique<impl>(std::move(host), port, timeout_s)) {
   const tcp::endpoint endpoint(asio::ip::make_address(impl_->host), port);
   const auto ec = impl_->run([&](auto handler) { impl_->stream.async_connect(endpoint, handler); });
-  if (ec) throw std::runtime_error("cannot connect to the emulator on port " + std::to_string(port) +
-                                   ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot connect to the emulator on port " + std::to_string(port) +
+                             ": " + ec.message());
 }
 
 http_connection::~http_connection() = default;
@@ -114,9 +119,14 @@ std::string http_connection::serialize_request(std::string_view method, std::str
   std::string out;
   out.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
   if (!find_header(headers, "Host"))
-    out.append("Host: ").append(impl_->host).append(":").append(std::to_string(impl_->port)).append("\r\n");
+    out.append("Host: ")
+        .append(impl_->host)
+        .append(":")
+        .append(std::to_string(impl_->port))
+        .append("\r\n");
   for (const auto& [name, value] : headers)
-    if (!find_header({{name, ""}}, "Content-Length")) out.append(name).append(": ").append(value).append("\r\n");
+    if (!find_header({{name, ""}}, "Content-Length"))
+      out.append(name).append(": ").append(value).append("\r\n");
   out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
   out.append(body);
   return out;
@@ -141,9 +151,8 @@ std::optional<http_reply> http_connection::read_reply() {
   http::response_parser<http::string_body> parser;
   parser.body_limit(512 * 1024 * 1024);
   parser.header_limit(1024 * 1024);
-  const auto ec = impl_->run([&](auto handler) {
-    http::async_read(impl_->stream, impl_->buffer, parser, handler);
-  });
+  const auto ec = impl_->run(
+      [&](auto handler) { http::async_read(impl_->stream, impl_->buffer, parser, handler); });
   if (ec && is_closed(ec) && !parser.got_some()) return std::nullopt;
   if (ec) throw std::runtime_error("reading the emulator's response failed: " + ec.message());
   auto message = parser.release();
@@ -162,10 +171,11 @@ std::string http_connection::read_until_closed() {
   while (true) {
     std::size_t got = 0;
     const auto ec = impl_->run([&](auto handler) {
-      impl_->stream.async_read_some(asio::buffer(chunk), [&got, handler](beast::error_code e, std::size_t n) mutable {
-        got = n;
-        handler(e);
-      });
+      impl_->stream.async_read_some(asio::buffer(chunk),
+                                    [&got, handler](beast::error_code e, std::size_t n) mutable {
+                                      got = n;
+                                      handler(e);
+                                    });
     });
     out.append(chunk, got);
     if (is_closed(ec)) return out;
@@ -173,8 +183,10 @@ std::string http_connection::read_until_closed() {
   }
 }
 
-std::optional<http_reply> http_connection::try_request(std::string_view method, std::string_view target,
-                                                       const header_list& headers, std::string_view body) {
+std::optional<http_reply> http_connection::try_request(std::string_view method,
+                                                       std::string_view target,
+                                                       const header_list& headers,
+                                                       std::string_view body) {
   if (!send_raw(serialize_request(method, target, headers, body))) return std::nullopt;
   return read_reply();
 }
@@ -248,19 +260,21 @@ http_reply request_token(http_connection& connection, std::string_view origin,
                                {"client_id", c.client_id},
                                {"client_secret", c.client_secret},
                                {"scope", std::string(origin) + "/.default"}});
-  return connection.request("POST", "/" + c.tenant_id + "/oauth2/v2.0/token",
-                            {{"Content-Type", "application/x-www-form-urlencoded"},
-                             {"Accept", "application/json"}},
-                            body);
+  return connection.request(
+      "POST", "/" + c.tenant_id + "/oauth2/v2.0/token",
+      {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
+      body);
 }
 
 // ---------------------------------------------------------------------------------------------
 
-dataverse_client::dataverse_client(std::uint16_t port, std::string origin, client_credentials credentials)
+dataverse_client::dataverse_client(std::uint16_t port, std::string origin,
+                                   client_credentials credentials)
     : port_(port), origin_(std::move(origin)), connection_(port) {
   const auto reply = request_token(connection_, origin_, credentials);
   if (reply.status != 200)
-    throw std::runtime_error("token request failed: HTTP " + std::to_string(reply.status) + " " + reply.body);
+    throw std::runtime_error("token request failed: HTTP " + std::to_string(reply.status) + " " +
+                             reply.body);
   token_ = reply.json().find("access_token")->as_string();
 }
 
@@ -285,25 +299,30 @@ header_list dataverse_client::headers_for(std::string_view method, bool has_body
   return h;
 }
 
-std::optional<http_reply> dataverse_client::try_send(std::string_view method, std::string_view target,
-                                                     std::string_view body, const header_list& extra) {
-  return connection_.try_request(method, encode_target(api_target(target)), headers_for(method, !body.empty(), extra), body);
+std::optional<http_reply> dataverse_client::try_send(std::string_view method,
+                                                     std::string_view target, std::string_view body,
+                                                     const header_list& extra) {
+  return connection_.try_request(method, encode_target(api_target(target)),
+                                 headers_for(method, !body.empty(), extra), body);
 }
 
-http_reply dataverse_client::send(std::string_view method, std::string_view target, std::string_view body,
-                                  const header_list& extra) {
-  return connection_.request(method, encode_target(api_target(target)), headers_for(method, !body.empty(), extra), body);
+http_reply dataverse_client::send(std::string_view method, std::string_view target,
+                                  std::string_view body, const header_list& extra) {
+  return connection_.request(method, encode_target(api_target(target)),
+                             headers_for(method, !body.empty(), extra), body);
 }
 
 http_reply dataverse_client::get(std::string_view target, const header_list& extra) {
   return send("GET", target, {}, extra);
 }
 
-http_reply dataverse_client::post(std::string_view target, const json::value& body, const header_list& extra) {
+http_reply dataverse_client::post(std::string_view target, const json::value& body,
+                                  const header_list& extra) {
   return send("POST", target, json::write_compact(body), extra);
 }
 
-http_reply dataverse_client::patch(std::string_view target, const json::value& body, const header_list& extra) {
+http_reply dataverse_client::patch(std::string_view target, const json::value& body,
+                                   const header_list& extra) {
   return send("PATCH", target, json::write_compact(body), extra);
 }
 
@@ -311,7 +330,9 @@ http_reply dataverse_client::del(std::string_view target, const header_list& ext
   return send("DELETE", target, {}, extra);
 }
 
-void dataverse_client::reconnect() { connection_ = http_connection(port_); }
+void dataverse_client::reconnect() {
+  connection_ = http_connection(port_);
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -342,9 +363,13 @@ running_emulator::running_emulator(emulator_options options) {
   origin = emu.origin();
 }
 
-running_emulator::~running_emulator() { emu.stop(); }
+running_emulator::~running_emulator() {
+  emu.stop();
+}
 
-client_credentials running_emulator::credentials() const { return credentials(0); }
+client_credentials running_emulator::credentials() const {
+  return credentials(0);
+}
 
 client_credentials running_emulator::credentials(std::size_t client_index) const {
   const auto& seed = emu.seed();
@@ -352,7 +377,8 @@ client_credentials running_emulator::credentials(std::size_t client_index) const
   return {seed.tenant_id, c.client_id, c.client_secret};
 }
 
-http_reply running_emulator::admin(std::string_view method, std::string_view path, std::string_view body) const {
+http_reply running_emulator::admin(std::string_view method, std::string_view path,
+                                   std::string_view body) const {
   http_connection c(port);
   header_list headers;
   if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
@@ -361,7 +387,8 @@ http_reply running_emulator::admin(std::string_view method, std::string_view pat
 
 json::value running_emulator::tables() const {
   const auto reply = admin("GET", "state");
-  if (reply.status != 200) throw std::runtime_error("GET /_emulator/state: HTTP " + std::to_string(reply.status));
+  if (reply.status != 200)
+    throw std::runtime_error("GET /_emulator/state: HTTP " + std::to_string(reply.status));
   return *reply.json().find("tables");
 }
 
@@ -373,13 +400,15 @@ json::value running_emulator::dumped_row(std::string_view table, std::string_vie
   if (!def) return {};
   const auto key = canonical_guid(id);
   for (const auto& r : rows->as_array())
-    if (const auto* v = r.find(def->primary_id); v && v->is_string() && v->as_string() == key) return r;
+    if (const auto* v = r.find(def->primary_id); v && v->is_string() && v->as_string() == key)
+      return r;
   return {};
 }
 
 json::array running_emulator::log(std::uint64_t since) const {
   const auto reply = admin("GET", "requests?since=" + std::to_string(since));
-  if (reply.status != 200) throw std::runtime_error("GET /_emulator/requests: HTTP " + std::to_string(reply.status));
+  if (reply.status != 200)
+    throw std::runtime_error("GET /_emulator/requests: HTTP " + std::to_string(reply.status));
   return reply.json().as_array();
 }
 

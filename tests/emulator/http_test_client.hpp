@@ -183,7 +183,8 @@ class running_emulator {
   http_connection connect() const { return http_connection(port); }
 
   /// An admin API request (`/_emulator/<path>`) on a fresh connection.
-  http_reply admin(std::string_view method, std::string_view path, std::string_view body = {}) const;
+  http_reply admin(std::string_view method, std::string_view path,
+                   std::string_view body = {}) const;
   /// The state dump's `tables` object, read over HTTP.
   json::value tables() const;
   /// One row from the state dump (nullptr-like null value when absent).

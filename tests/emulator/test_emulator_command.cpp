@@ -3,11 +3,11 @@
 // state dump and exits 0; a bad seed, a bad faults file or a non-loopback host exits 2 with a
 // one-line error naming the problem.
 
-#include <csignal>
-#include <cstdio>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
+#include <cstdio>
 
 #include <string>
 #include <vector>

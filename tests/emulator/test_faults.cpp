@@ -10,7 +10,9 @@ using namespace opencloser::emulator;
 
 namespace {
 
-std::vector<fault_rule> parse(std::string_view text) { return parse_fault_rules(json::parse(text)); }
+std::vector<fault_rule> parse(std::string_view text) {
+  return parse_fault_rules(json::parse(text));
+}
 
 fault_table table_with(std::string_view rules_json, std::uint64_t seed = 0) {
   fault_table table(seed);
@@ -44,7 +46,8 @@ constexpr std::string_view row_guid = "3F2504E0-4F89-11D3-9A0C-0305E82C3301";
 // Parsing the documented examples
 
 TEST_CASE("the emulator.md §6 example rule parses and re-serialises to the same JSON") {
-  const std::string example = R"({"id": "tasks-down", "match": {"method": "POST", "path": "^tasks$", "query_contains": null,
+  const std::string example =
+      R"({"id": "tasks-down", "match": {"method": "POST", "path": "^tasks$", "query_contains": null,
  "inner": false, "client_id": null}, "skip": 0, "times": 4, "probability": 1.0,
  "action": "status", "status": 503, "retry_after_s": null, "latency_ms": 0, "count": null,
  "when": "before", "target": null, "changes": null})";
@@ -79,15 +82,19 @@ TEST_CASE("the conformance §10 barrier rule holds both queue PATCHes") {
   table.add(rules);
   CHECK(pick(table, req("PATCH", "new_callqueueitems")).empty());
   CHECK(pick(table, req("GET", "new_callqueueitems(1)")).empty());
-  CHECK(pick(table, req("PATCH", "new_callqueueitems(3f2504e0-4f89-11d3-9a0c-0305e82c3301)")) == "fault-1");
-  CHECK(pick(table, req("PATCH", "new_callqueueitems(3f2504e0-4f89-11d3-9a0c-0305e82c3302)")) == "fault-1");
-  CHECK(pick(table, req("PATCH", "new_callqueueitems(3f2504e0-4f89-11d3-9a0c-0305e82c3303)")).empty());
+  CHECK(pick(table, req("PATCH", "new_callqueueitems(3f2504e0-4f89-11d3-9a0c-0305e82c3301)")) ==
+        "fault-1");
+  CHECK(pick(table, req("PATCH", "new_callqueueitems(3f2504e0-4f89-11d3-9a0c-0305e82c3302)")) ==
+        "fault-1");
+  CHECK(pick(table, req("PATCH", "new_callqueueitems(3f2504e0-4f89-11d3-9a0c-0305e82c3303)"))
+            .empty());
 }
 
 TEST_CASE("the conformance §10 bump_version rule before the claim parses with a canonical target") {
-  const auto rules = parse(std::string(R"({"id": "bump", "match": {"method": "PATCH", "path": "^new_callqueueitems\\("},
+  const auto rules = parse(
+      std::string(R"({"id": "bump", "match": {"method": "PATCH", "path": "^new_callqueueitems\\("},
       "action": "bump_version", "when": "before", "target": {"table": "new_callqueueitem", "id": ")") +
-                           std::string(row_guid) + R"("}})");
+      std::string(row_guid) + R"("}})");
   REQUIRE(rules.size() == 1);
   CHECK(rules[0].action == fault_action::bump_version);
   CHECK_FALSE(rules[0].after);
@@ -110,7 +117,8 @@ TEST_CASE("the conformance §11 adaptation rule lets 10 PATCHes through, then an
   CHECK(table.applied_total() == 1);
 }
 
-TEST_CASE("the conformance §12 random rules apply at roughly their rates, reproducibly with seed 42") {
+TEST_CASE(
+    "the conformance §12 random rules apply at roughly their rates, reproducibly with seed 42") {
   const std::string_view rules = R"([
     {"match": {}, "action": "status", "status": 503, "probability": 0.05, "times": -1},
     {"match": {"method": "POST|PATCH|DELETE"}, "action": "lost_response", "probability": 0.02, "times": -1}])";
@@ -131,17 +139,18 @@ TEST_CASE("the conformance §12 random rules apply at roughly their rates, repro
       ++lost;
     }
   }
-  CHECK(status > 800);   // expected 1000
+  CHECK(status > 800);  // expected 1000
   CHECK(status < 1200);
-  CHECK(lost > 200);     // expected 0.95 * 0.02 * 15000 = 285
+  CHECK(lost > 200);  // expected 0.95 * 0.02 * 15000 = 285
   CHECK(lost < 380);
 }
 
 TEST_CASE("the conformance §13 human_edit rule inside a $batch parses with its changes") {
-  const auto rules = parse(std::string(R"({"match": {"method": "PATCH", "inner": true, "path": "^new_callqueueitems\\("},
+  const auto rules = parse(
+      std::string(R"({"match": {"method": "PATCH", "inner": true, "path": "^new_callqueueitems\\("},
       "action": "human_edit", "when": "before",
-      "target": {"table": "new_callqueueitem", "id": ")") + std::string(row_guid) +
-                           R"("}, "changes": {"new_status": 100000003}})");
+      "target": {"table": "new_callqueueitem", "id": ")") +
+      std::string(row_guid) + R"("}, "changes": {"new_status": 100000003}})");
   REQUIRE(rules.size() == 1);
   CHECK(rules[0].action == fault_action::human_edit);
   CHECK(rules[0].match.inner == true);
@@ -153,13 +162,15 @@ TEST_CASE("the conformance §13 human_edit rule inside a $batch parses with its 
 }
 
 TEST_CASE("every action parses from its JSON name") {
-  const std::string target = std::string(R"("target": {"table": "account", "id": ")") + std::string(row_guid) + R"("})";
+  const std::string target =
+      std::string(R"("target": {"table": "account", "id": ")") + std::string(row_guid) + R"("})";
   const std::vector<std::pair<std::string, fault_action>> cases = {
       {R"({"action": "status", "status": 500})", fault_action::status},
       {R"({"action": "latency", "latency_ms": 250})", fault_action::latency},
       {R"({"action": "reset"})", fault_action::reset},
       {R"({"action": "lost_response"})", fault_action::lost_response},
-      {R"({"action": "human_edit", "when": "after", "changes": {}, )" + target + "}", fault_action::human_edit},
+      {R"({"action": "human_edit", "when": "after", "changes": {}, )" + target + "}",
+       fault_action::human_edit},
       {R"({"action": "delete_row", "when": "after", )" + target + "}", fault_action::delete_row},
       {R"({"action": "bump_version", )" + target + "}", fault_action::bump_version},
       {R"({"action": "barrier", "count": 3, "latency_ms": 1000})", fault_action::barrier},
@@ -171,7 +182,8 @@ TEST_CASE("every action parses from its JSON name") {
     CHECK(rules[0].action == action);
     CHECK(fault_action_name(action) == fault_rule_json(rules[0]).find("action")->as_string());
     // Round trip through the materialised JSON.
-    CHECK(fault_rule_json(parse_fault_rules(fault_rule_json(rules[0]))[0]) == fault_rule_json(rules[0]));
+    CHECK(fault_rule_json(parse_fault_rules(fault_rule_json(rules[0]))[0]) ==
+          fault_rule_json(rules[0]));
   }
   CHECK(parse(R"({"action": "delete_row", "when": "after", )" + target + "}")[0].after);
 }
@@ -197,10 +209,12 @@ TEST_CASE("defaults of an omitted field: status 503, times 1, probability 1, whe
 // Validation
 
 TEST_CASE("invalid fault rules are refused with a message naming the rule and the problem") {
-  const std::string target = std::string(R"("target": {"table": "account", "id": ")") + std::string(row_guid) + R"("})";
+  const std::string target =
+      std::string(R"("target": {"table": "account", "id": ")") + std::string(row_guid) + R"("})";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"metod": "POST"})", "fault rule #1: unknown key 'metod'"},
-      {R"({"id": "t", "match": {"methods": "POST"}})", "fault rule #1 (t): unknown key 'match.methods'"},
+      {R"({"id": "t", "match": {"methods": "POST"}})",
+       "fault rule #1 (t): unknown key 'match.methods'"},
       {R"({"match": "POST"})", "match must be an object"},
       {R"({"action": "explode"})", "unknown action 'explode'"},
       {R"({"action": 3})", "action must be a string"},
@@ -228,7 +242,8 @@ TEST_CASE("invalid fault rules are refused with a message naming the rule and th
        "target.id 'not-a-guid' is not a GUID"},
       {R"({"action": "delete_row", "target": {"table": "", "id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}})",
        "target.table must be a non-empty"},
-      {R"({"action": "delete_row", "target": {"table": "account"}})", "target needs both table and id"},
+      {R"({"action": "delete_row", "target": {"table": "account"}})",
+       "target needs both table and id"},
       {R"({"action": "delete_row", "target": {"table": "account", "id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "row": 1}})",
        "unknown key 'target.row'"},
       {R"({"action": "bump_version", "target": "account"})", "target must be an object"},
@@ -239,7 +254,8 @@ TEST_CASE("invalid fault rules are refused with a message naming the rule and th
       {R"({"action": "latency", "latency_ms": -5})", "latency_ms must be ≥ 0"},
       {R"({"when": "later"})", "when must be \"before\" or \"after\""},
       {R"({"when": "after"})", "when \"after\" is only for human_edit"},
-      {R"({"action": "latency", "latency_ms": 5, "retry_after_s": 1})", "retry_after_s is only for action status"},
+      {R"({"action": "latency", "latency_ms": 5, "retry_after_s": 1})",
+       "retry_after_s is only for action status"},
       {R"({"retry_after_s": -1})", "retry_after_s must be ≥ 0"},
       {R"({"count": 2})", "count is only for action barrier"},
       {R"({"latency_ms": 100})", "latency_ms is only for actions latency and barrier"},
@@ -269,7 +285,8 @@ TEST_CASE("add validates rules built in C++ and adds nothing when one is bad") {
   fault_rule bad;
   bad.id = "bad";
   bad.times = 0;
-  REQUIRE_THROWS_WITH(table.add({good, bad}), Catch::Matchers::Contains("fault rule #2 (bad): times"));
+  REQUIRE_THROWS_WITH(table.add({good, bad}),
+                      Catch::Matchers::Contains("fault rule #2 (bad): times"));
   fault_rule bad_path;
   bad_path.match.path = "[";
   REQUIRE_THROWS_WITH(table.add({bad_path}), Catch::Matchers::Contains("match.path '['"));
@@ -309,7 +326,8 @@ TEST_CASE("add canonicalises a C++ rule's target id") {
 // Matching
 
 TEST_CASE("method matches exactly or one of its '|' alternatives, case-sensitively") {
-  auto table = table_with(R"([{"id": "w", "match": {"method": "POST|PATCH|DELETE"}, "times": -1}])");
+  auto table =
+      table_with(R"([{"id": "w", "match": {"method": "POST|PATCH|DELETE"}, "times": -1}])");
   CHECK(pick(table, req("POST", "tasks")) == "w");
   CHECK(pick(table, req("PATCH", "tasks(1)")) == "w");
   CHECK(pick(table, req("DELETE", "tasks(1)")) == "w");
@@ -330,11 +348,15 @@ TEST_CASE("path is a pattern search in the decoded path, anchors are up to the r
   auto token = table_with(R"({"id": "t", "match": {"path": "^token$"}, "times": -1})");
   CHECK(pick(token, req("POST", "token")) == "t");
   // A decoded path that is not UTF-8 matches no pattern rather than throwing.
-  CHECK(pick(loose, req("GET", "phone\xff" "calls")).empty());
+  CHECK(pick(loose, req("GET",
+                        "phone\xff"
+                        "calls"))
+            .empty());
 }
 
 TEST_CASE("query_contains, inner and client_id each narrow the match") {
-  auto q = table_with(R"({"id": "q", "match": {"query_contains": "$filter=statuscode eq 1"}, "times": -1})");
+  auto q = table_with(
+      R"({"id": "q", "match": {"query_contains": "$filter=statuscode eq 1"}, "times": -1})");
   CHECK(pick(q, req("GET", "tasks", "$select=subject&$filter=statuscode eq 1")) == "q");
   CHECK(pick(q, req("GET", "tasks", "$filter=statuscode eq 2")).empty());
   CHECK(pick(q, req("GET", "tasks")).empty());
@@ -343,14 +365,18 @@ TEST_CASE("query_contains, inner and client_id each narrow the match") {
   CHECK(pick(top, req("POST", "$batch", "", false)) == "top");
   CHECK(pick(top, req("POST", "tasks", "", true)).empty());
 
-  auto client = table_with(R"({"id": "c", "match": {"client_id": "C0FFEE00-0000-4000-8000-000000000001"}, "times": -1})");
-  CHECK(pick(client, req("GET", "tasks", "", false, "c0ffee00-0000-4000-8000-000000000001")) == "c");
-  CHECK(pick(client, req("GET", "tasks", "", false, "c0ffee00-0000-4000-8000-000000000002")).empty());
+  auto client = table_with(
+      R"({"id": "c", "match": {"client_id": "C0FFEE00-0000-4000-8000-000000000001"}, "times": -1})");
+  CHECK(pick(client, req("GET", "tasks", "", false, "c0ffee00-0000-4000-8000-000000000001")) ==
+        "c");
+  CHECK(
+      pick(client, req("GET", "tasks", "", false, "c0ffee00-0000-4000-8000-000000000002")).empty());
   CHECK(pick(client, req("GET", "tasks", "", false, "")).empty());
 }
 
 TEST_CASE("every given match field must match at once") {
-  auto table = table_with(R"({"id": "all", "match": {"method": "PATCH", "path": "^tasks\\(", "query_contains": "x",
+  auto table = table_with(
+      R"({"id": "all", "match": {"method": "PATCH", "path": "^tasks\\(", "query_contains": "x",
       "inner": true, "client_id": "abc"}, "times": -1})");
   const auto ok = req("PATCH", "tasks(1)", "x=1", true, "abc");
   CHECK(pick(table, ok) == "all");
@@ -474,7 +500,8 @@ TEST_CASE("probability draws are reproducible for a seed and differ for another 
 }
 
 TEST_CASE("a request the probability spares uses no budget and goes on to the next rule") {
-  auto table = table_with(R"([{"id": "rare", "probability": 0.5, "times": 1}, {"id": "always", "times": -1}])", 3);
+  auto table = table_with(
+      R"([{"id": "rare", "probability": 0.5, "times": 1}, {"id": "always", "times": -1}])", 3);
   int rare = 0, always = 0;
   for (int i = 0; i < 100; ++i) {
     const auto id = pick(table, req("GET", "x"));

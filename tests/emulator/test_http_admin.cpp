@@ -17,17 +17,19 @@ namespace json = opencloser::json;
 
 namespace {
 
-
 std::set<std::string> keys_of(const json::value& o) {
   std::set<std::string> out;
   for (const auto& [k, v] : o.as_object()) out.insert(k);
   return out;
 }
 
-json::value counters(const running_emulator& e) { return *e.admin("GET", "state").json().find("counters"); }
+json::value counters(const running_emulator& e) {
+  return *e.admin("GET", "state").json().find("counters");
+}
 
 /// Rows of a dumped table keyed by primary id.
-std::map<std::string, json::value> by_id(const json::value& tables, std::string_view table, std::string_view pk) {
+std::map<std::string, json::value> by_id(const json::value& tables, std::string_view table,
+                                         std::string_view pk) {
   std::map<std::string, json::value> out;
   for (const auto& r : tables.find(table)->as_array()) out.emplace(r.find(pk)->as_string(), r);
   return out;
@@ -35,7 +37,8 @@ std::map<std::string, json::value> by_id(const json::value& tables, std::string_
 
 }  // namespace
 
-TEST_CASE("GET /_emulator/requests returns the log in seq order, optionally since a seq", "[http][admin]") {
+TEST_CASE("GET /_emulator/requests returns the log in seq order, optionally since a seq",
+          "[http][admin]") {
   running_emulator e;
   auto client = e.client();
   CHECK(client.get("WhoAmI").status == 200);
@@ -53,8 +56,9 @@ TEST_CASE("GET /_emulator/requests returns the log in seq order, optionally sinc
   CHECK(log[3].find("committed")->as_bool() == true);
   CHECK(log[1].find("committed")->as_bool() == false);
   for (std::size_t i = 0; i < log.size(); ++i) {
-    for (const char* key : {"seq", "at", "client_id", "method", "path", "query", "headers", "body", "status",
-                            "fault", "committed", "duration_ms", "batch_seq", "inner_index"})
+    for (const char* key :
+         {"seq", "at", "client_id", "method", "path", "query", "headers", "body", "status", "fault",
+          "committed", "duration_ms", "batch_seq", "inner_index"})
       CHECK(log[i].contains(key));
     CHECK(opencloser::is_utc_ms(log[i].find("at")->as_string()));
     if (i > 0) CHECK(log[i].find("seq")->as_int() > log[i - 1].find("seq")->as_int());
@@ -67,7 +71,8 @@ TEST_CASE("GET /_emulator/requests returns the log in seq order, optionally sinc
   CHECK(e.admin("GET", "requests?since=abc").status == 400);
 }
 
-TEST_CASE("the request log, its file and the dump never hold a secret or a token", "[http][admin]") {
+TEST_CASE("the request log, its file and the dump never hold a secret or a token",
+          "[http][admin]") {
   opencloser::testing::temp_dir dir;
   auto options = default_options();
   options.request_log = dir.path / "requests.jsonl";
@@ -76,7 +81,9 @@ TEST_CASE("the request log, its file and the dump never hold a secret or a token
   const auto secret = e.credentials(awkward_secret_client).client_secret;
   CHECK(client.get("WhoAmI").status == 200);
   // Header names are case-insensitive: a lower-case one is redacted too.
-  CHECK(client.connection().request("GET", api_target("accounts"), {{"authorization", "Bearer " + client.token()}}).status == 200);
+  CHECK(client.connection()
+            .request("GET", api_target("accounts"), {{"authorization", "Bearer " + client.token()}})
+            .status == 200);
 
   const auto requests = e.admin("GET", "requests").body;
   const auto state = e.admin("GET", "state").body;
@@ -108,10 +115,12 @@ TEST_CASE("GET /_emulator/state has the documented shape and counters", "[http][
   const auto dump = fresh.json();
   CHECK(keys_of(dump) == std::set<std::string>{"counters", "schema_version", "tables"});
   CHECK(dump.find("schema_version")->as_string() == "opencloser-emulator-state-v1");
-  CHECK(keys_of(*dump.find("counters")) == std::set<std::string>{"faults_applied", "max_in_flight", "max_in_flight_by_client",
-                                                                  "requests", "throttled", "tokens_issued", "writes"});
-  CHECK(keys_of(*dump.find("tables")) ==
-        std::set<std::string>{"account", "acme_callqueue", "phonecall", "systemuser", "task", "team"});
+  CHECK(keys_of(*dump.find("counters")) ==
+        std::set<std::string>{"faults_applied", "max_in_flight", "max_in_flight_by_client",
+                              "requests", "throttled", "tokens_issued", "writes"});
+  CHECK(keys_of(*dump.find("tables")) == std::set<std::string>{"account", "acme_callqueue",
+                                                               "phonecall", "systemuser", "task",
+                                                               "team"});
   for (const auto& [table, rows] : dump.find("tables")->as_object()) {
     const auto pk = e.emu.seed().tables.by_logical_name(table)->primary_id;
     std::vector<std::string> ids;
@@ -136,10 +145,12 @@ TEST_CASE("GET /_emulator/state has the documented shape and counters", "[http][
   CHECK(c.find("max_in_flight_by_client")->find(e.credentials().client_id)->as_int() == 1);
 }
 
-TEST_CASE("fault rules are listed, added all-or-nothing and cleared through the admin API", "[http][admin]") {
+TEST_CASE("fault rules are listed, added all-or-nothing and cleared through the admin API",
+          "[http][admin]") {
   running_emulator e;
-  const auto added = e.admin("POST", "faults",
-                             R"([{"id": "mine", "match": {"path": "^teams$"}, "action": "status", "status": 503, "times": 3},
+  const auto added = e.admin(
+      "POST", "faults",
+      R"([{"id": "mine", "match": {"path": "^teams$"}, "action": "status", "status": 503, "times": 3},
                                  {"match": {"method": "DELETE"}, "action": "latency", "latency_ms": 10}])");
   REQUIRE(added.status == 200);
   CHECK(*added.json().find("ids") == json::value(json::array{"mine", "fault-1"}));
@@ -153,9 +164,10 @@ TEST_CASE("fault rules are listed, added all-or-nothing and cleared through the 
   CHECK(listed[1].find("action")->as_string() == "latency");
   CHECK(listed[1].find("remaining")->as_int() == 1);
 
-  for (const char* bad : {R"({"action": "explode"})", R"({"match": {"methd": "GET"}, "action": "status"})",
-                          R"([{"id": "ok", "action": "status"}, {"id": "ok2", "action": "status", "status": 99}])",
-                          R"({"id": "mine", "action": "status"})", "not json"}) {
+  for (const char* bad :
+       {R"({"action": "explode"})", R"({"match": {"methd": "GET"}, "action": "status"})",
+        R"([{"id": "ok", "action": "status"}, {"id": "ok2", "action": "status", "status": 99}])",
+        R"({"id": "mine", "action": "status"})", "not json"}) {
     INFO(bad);
     const auto r = e.admin("POST", "faults", bad);
     CHECK(r.status == 400);
@@ -184,11 +196,13 @@ TEST_CASE("admin row edits: insert, human edit ignoring ETags, delete", "[http][
   const auto edited = e.admin("PATCH", "rows/account/" + id, R"({"name": "Edited by a human"})");
   REQUIRE(edited.status == 200);
   CHECK(edited.json().find("@odata.etag")->as_string() != etag);
-  CHECK(client.patch("accounts(" + id + ")", json::object{{"name", "mine"}}, {{"If-Match", etag}}).status == 412);
+  CHECK(client.patch("accounts(" + id + ")", json::object{{"name", "mine"}}, {{"If-Match", etag}})
+            .status == 412);
   CHECK(client.get("accounts(" + id + ")").json().find("name")->as_string() == "Edited by a human");
 
   // Lookups are written as _<c>_value by the admin API.
-  const auto relinked = e.admin("PATCH", "rows/acme_callqueue/" + queue_row, R"({"_acme_accountid_value": ")" + id + "\"}");
+  const auto relinked = e.admin("PATCH", "rows/acme_callqueue/" + queue_row,
+                                R"({"_acme_accountid_value": ")" + id + "\"}");
   REQUIRE(relinked.status == 200);
   CHECK(e.dumped_row("acme_callqueue", queue_row).find("_acme_accountid_value")->as_string() == id);
 
@@ -204,14 +218,18 @@ TEST_CASE("admin row edits: insert, human edit ignoring ETags, delete", "[http][
   CHECK(e.admin("GET", "nosuchroute").status == 404);
 }
 
-TEST_CASE("POST /_emulator/reset restores the seed and clears log, faults, tokens and counters", "[http][admin]") {
+TEST_CASE("POST /_emulator/reset restores the seed and clears log, faults, tokens and counters",
+          "[http][admin]") {
   running_emulator e;
   const auto initial = e.tables();
   auto client = e.client();
   CHECK(client.post("accounts", json::object{{"name", "Gone after reset"}}).status == 204);
-  CHECK(client.patch("acme_callqueues(" + queue_row + ")", json::object{{"acme_attempts", 3}}).status == 204);
+  CHECK(client.patch("acme_callqueues(" + queue_row + ")", json::object{{"acme_attempts", 3}})
+            .status == 204);
   CHECK(client.del("teams(" + team_row + ")").status == 204);
-  REQUIRE(e.admin("POST", "faults", R"({"match": {"path": "^never$"}, "action": "status"})").status == 200);
+  REQUIRE(
+      e.admin("POST", "faults", R"({"match": {"path": "^never$"}, "action": "status"})").status ==
+      200);
   REQUIRE(e.tables() != initial);
 
   REQUIRE(e.admin("POST", "reset").status == 200);
@@ -219,7 +237,8 @@ TEST_CASE("POST /_emulator/reset restores the seed and clears log, faults, token
   CHECK(e.log().empty());
   CHECK(e.admin("GET", "faults").json().as_array().empty());
   const auto c = counters(e);
-  for (const char* key : {"requests", "writes", "tokens_issued", "faults_applied", "throttled", "max_in_flight"}) {
+  for (const char* key :
+       {"requests", "writes", "tokens_issued", "faults_applied", "throttled", "max_in_flight"}) {
     INFO(key);
     CHECK(c.find(key)->as_int() == 0);
   }
@@ -228,34 +247,55 @@ TEST_CASE("POST /_emulator/reset restores the seed and clears log, faults, token
   CHECK(fresh.get("WhoAmI").status == 200);
 }
 
-TEST_CASE("a dump after a run shows exactly the rows the requests created or changed", "[http][admin]") {
+TEST_CASE("a dump after a run shows exactly the rows the requests created or changed",
+          "[http][admin]") {
   running_emulator e;
   const auto initial = e.tables();
   auto client = e.client();
   const auto user = client.get("WhoAmI").json().find("UserId")->as_string();
   const std::string new_account = "abcdef00-0000-4000-8000-000000000001";
   const std::string new_call = "abcdef00-0000-4000-8000-000000000002";
-  const auto queue_etag = client.get("acme_callqueues(" + queue_row + ")").json().find("@odata.etag")->as_string();
+  const auto queue_etag =
+      client.get("acme_callqueues(" + queue_row + ")").json().find("@odata.etag")->as_string();
 
   // The known sequence: five writes that land, and requests that must change nothing.
-  REQUIRE(client.post("accounts", json::object{{"accountid", new_account}, {"name", "New Facility"}}).status == 204);
-  REQUIRE(client.patch("acme_callqueues(" + queue_row + ")", json::object{{"acme_attempts", 2}, {"acme_notes", "n"}},
-                       {{"If-Match", queue_etag}}).status == 204);
-  CHECK(client.patch("acme_callqueues(" + queue_row + ")", json::object{{"acme_attempts", 9}}, {{"If-Match", queue_etag}}).status == 412);
-  REQUIRE(client.post("phonecalls", json::object{
-      {"activityid", new_call}, {"subject", "Call"},
-      {"regardingobjectid_acme_callqueue_phonecall@odata.bind", "/acme_callqueues(" + queue_row + ")"}}).status == 204);
-  REQUIRE(client.patch("phonecalls(" + new_call + ")", json::object{{"statecode", 1}, {"statuscode", 2}}, {{"If-Match", "*"}}).status == 204);
+  REQUIRE(
+      client.post("accounts", json::object{{"accountid", new_account}, {"name", "New Facility"}})
+          .status == 204);
+  REQUIRE(client
+              .patch("acme_callqueues(" + queue_row + ")",
+                     json::object{{"acme_attempts", 2}, {"acme_notes", "n"}},
+                     {{"If-Match", queue_etag}})
+              .status == 204);
+  CHECK(client
+            .patch("acme_callqueues(" + queue_row + ")", json::object{{"acme_attempts", 9}},
+                   {{"If-Match", queue_etag}})
+            .status == 412);
+  REQUIRE(
+      client
+          .post("phonecalls", json::object{{"activityid", new_call},
+                                           {"subject", "Call"},
+                                           {"regardingobjectid_acme_callqueue_phonecall@odata.bind",
+                                            "/acme_callqueues(" + queue_row + ")"}})
+          .status == 204);
+  REQUIRE(client
+              .patch("phonecalls(" + new_call + ")",
+                     json::object{{"statecode", 1}, {"statuscode", 2}}, {{"If-Match", "*"}})
+              .status == 204);
   REQUIRE(client.del("teams(" + team_row + ")").status == 204);
   CHECK(client.post("tasks", json::object{{"subject", "x"}, {"statecode", 1}}).status == 400);
   CHECK(client.post("accounts", json::object{{"nosuch", 1}}).status == 400);
-  CHECK(client.patch("phonecalls(" + new_call + ")", json::object{{"subject", "late"}}, {{"If-Match", "*"}}).status == 400);
+  CHECK(client
+            .patch("phonecalls(" + new_call + ")", json::object{{"subject", "late"}},
+                   {{"If-Match", "*"}})
+            .status == 400);
   CHECK(client.del("teams(" + team_row + ")").status == 404);
 
   const auto final = e.tables();
   CHECK(keys_of(final) == keys_of(initial));
   // Untouched tables are byte-for-byte the seed's.
-  for (const char* table : {"systemuser", "task"}) CHECK(*final.find(table) == *initial.find(table));
+  for (const char* table : {"systemuser", "task"})
+    CHECK(*final.find(table) == *initial.find(table));
 
   // account: the seed's rows plus exactly the new one.
   auto accounts = by_id(final, "account", "accountid");
@@ -263,8 +303,9 @@ TEST_CASE("a dump after a run shows exactly the rows the requests created or cha
   REQUIRE(accounts.size() == seed_accounts.size() + 1);
   for (const auto& [id, r] : seed_accounts) CHECK(accounts.at(id) == r);
   const auto& created = accounts.at(new_account);
-  CHECK(keys_of(created) == std::set<std::string>{"@odata.etag", "_ownerid_value", "accountid", "createdon", "modifiedon",
-                                                  "name", "versionnumber"});
+  CHECK(keys_of(created) == std::set<std::string>{"@odata.etag", "_ownerid_value", "accountid",
+                                                  "createdon", "modifiedon", "name",
+                                                  "versionnumber"});
   CHECK(created.find("name")->as_string() == "New Facility");
   CHECK(created.find("_ownerid_value")->as_string() == user);
 
@@ -281,12 +322,18 @@ TEST_CASE("a dump after a run shows exactly the rows the requests created or cha
     CHECK(keys_of(now) == keys_of(r));  // acme_notes was set in the seed already
     for (const auto& [k, v] : r.as_object()) {
       INFO(k);
-      if (k == "acme_attempts") CHECK(now.find(k)->as_int() == 2);
-      else if (k == "versionnumber") CHECK(now.find(k)->as_int() > v.as_int());
-      else if (k == "@odata.etag") CHECK(*now.find(k) != v);
-      else if (k == "modifiedon") CHECK(now.find(k)->as_string() >= v.as_string());
-      else if (k == "acme_notes") CHECK(now.find(k)->as_string() == "n");
-      else CHECK(*now.find(k) == v);
+      if (k == "acme_attempts")
+        CHECK(now.find(k)->as_int() == 2);
+      else if (k == "versionnumber")
+        CHECK(now.find(k)->as_int() > v.as_int());
+      else if (k == "@odata.etag")
+        CHECK(*now.find(k) != v);
+      else if (k == "modifiedon")
+        CHECK(now.find(k)->as_string() >= v.as_string());
+      else if (k == "acme_notes")
+        CHECK(now.find(k)->as_string() == "n");
+      else
+        CHECK(*now.find(k) == v);
     }
     CHECK(now.find("acme_notes")->as_string() == "n");
   }
@@ -295,9 +342,10 @@ TEST_CASE("a dump after a run shows exactly the rows the requests created or cha
   const auto calls = by_id(final, "phonecall", "activityid");
   REQUIRE(calls.size() == by_id(initial, "phonecall", "activityid").size() + 1);
   const auto& call = calls.at(new_call);
-  CHECK(keys_of(call) == std::set<std::string>{"@odata.etag", "_ownerid_value", "_regardingobjectid_value", "activityid",
-                                               "createdon", "directioncode", "modifiedon", "statecode", "statuscode",
-                                               "subject", "versionnumber"});
+  CHECK(keys_of(call) ==
+        std::set<std::string>{"@odata.etag", "_ownerid_value", "_regardingobjectid_value",
+                              "activityid", "createdon", "directioncode", "modifiedon", "statecode",
+                              "statuscode", "subject", "versionnumber"});
   CHECK(call.find("_regardingobjectid_value")->as_string() == queue_row);
   CHECK(call.find("statecode")->as_int() == 1);
   CHECK(call.find("statuscode")->as_int() == 2);
@@ -334,6 +382,9 @@ TEST_CASE("the admin API refuses non-loopback peers, even with --allow-remote", 
   // The Web API itself serves remote peers under --allow-remote.
   const auto token = request_token(remote, e.origin, e.credentials());
   REQUIRE(token.status == 200);
-  CHECK(remote.request("GET", api_target("WhoAmI"),
-                       {{"Authorization", "Bearer " + token.json().find("access_token")->as_string()}}).status == 200);
+  CHECK(
+      remote
+          .request("GET", api_target("WhoAmI"),
+                   {{"Authorization", "Bearer " + token.json().find("access_token")->as_string()}})
+          .status == 200);
 }

@@ -14,7 +14,6 @@ namespace json = opencloser::json;
 
 namespace {
 
-
 http_reply token_with(const running_emulator& e, const std::string& tenant,
                       const std::vector<std::pair<std::string, std::string>>& fields) {
   auto c = e.connect();
@@ -30,7 +29,9 @@ std::vector<std::pair<std::string, std::string>> good_form(const running_emulato
           {"scope", e.origin + "/.default"}};
 }
 
-json::value oauth_body(const http_reply& r) { return r.json(); }
+json::value oauth_body(const http_reply& r) {
+  return r.json();
+}
 
 std::int64_t counter(const running_emulator& e, std::string_view name) {
   return e.admin("GET", "state").json().find("counters")->find(name)->as_int();
@@ -54,7 +55,8 @@ TEST_CASE("the token endpoint issues a bearer token of Entra ID's shape", "[http
 
   // The token opens the Web API on any connection.
   auto data = e.connect();
-  const auto who = data.request("GET", api_target("WhoAmI"), {{"Authorization", "Bearer " + token}});
+  const auto who =
+      data.request("GET", api_target("WhoAmI"), {{"Authorization", "Bearer " + token}});
   CHECK(who.status == 200);
 }
 
@@ -100,12 +102,14 @@ TEST_CASE("the token endpoint refuses what Entra ID refuses, issuing nothing", "
   }
   SECTION("scope without /.default → 400 invalid_scope") {
     form[3].second = e.origin;
-    CHECK(oauth_body(token_with(e, creds.tenant_id, form)).find("error")->as_string() == "invalid_scope");
+    CHECK(oauth_body(token_with(e, creds.tenant_id, form)).find("error")->as_string() ==
+          "invalid_scope");
   }
   CHECK(counter(e, "tokens_issued") == 0);
 }
 
-TEST_CASE("a client secret with + / = ~ % and a space authenticates when form-encoded", "[http][auth]") {
+TEST_CASE("a client secret with + / = ~ % and a space authenticates when form-encoded",
+          "[http][auth]") {
   running_emulator e;
   const auto creds = e.credentials(awkward_secret_client);
   REQUIRE(creds.client_secret == "p+s/w=r~d%41 x");
@@ -117,8 +121,9 @@ TEST_CASE("a client secret with + / = ~ % and a space authenticates when form-en
   REQUIRE(ok.status == 200);
 
   // Sent without encoding, '+' reads as a space and "%41" as "A": a different secret.
-  const std::string raw = "grant_type=client_credentials&client_id=" + creds.client_id +
-                          "&client_secret=p+s/w=r~d%41 x&scope=" + form_encode(e.origin + "/.default");
+  const std::string raw =
+      "grant_type=client_credentials&client_id=" + creds.client_id +
+      "&client_secret=p+s/w=r~d%41 x&scope=" + form_encode(e.origin + "/.default");
   const auto wrong = c.request("POST", "/" + creds.tenant_id + "/oauth2/v2.0/token",
                                {{"Content-Type", "application/x-www-form-urlencoded"}}, raw);
   CHECK(wrong.status == 401);
@@ -126,7 +131,8 @@ TEST_CASE("a client secret with + / = ~ % and a space authenticates when form-en
   // And the token it got works for data requests as that client.
   auto data = e.connect();
   const auto token = ok.json().find("access_token")->as_string();
-  CHECK(data.request("GET", api_target("WhoAmI"), {{"Authorization", "Bearer " + token}}).status == 200);
+  CHECK(data.request("GET", api_target("WhoAmI"), {{"Authorization", "Bearer " + token}}).status ==
+        200);
   const auto log = e.log();
   REQUIRE(!log.empty());
   CHECK(log.back().find("client_id")->as_string() == creds.client_id);
@@ -145,7 +151,8 @@ TEST_CASE("Web API requests need a live token: 401 with WWW-Authenticate: Bearer
     CHECK(!r.error_code().empty());
   }
   SECTION("a token the emulator never issued") {
-    const auto r = c.request("GET", path, {{"Authorization", "Bearer emu_0123456789abcdef0123456789abcdef"}});
+    const auto r =
+        c.request("GET", path, {{"Authorization", "Bearer emu_0123456789abcdef0123456789abcdef"}});
     CHECK(r.status == 401);
     CHECK(r.header("WWW-Authenticate").value_or("").starts_with("Bearer"));
   }
@@ -194,7 +201,8 @@ TEST_CASE("tokens expire by themselves after their lifetime", "[http][auth]") {
   CHECK(reply.json().find("expires_in")->as_int() == 1);
   const auto token = reply.json().find("access_token")->as_string();
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  const auto expired = c.request("GET", api_target("WhoAmI"), {{"Authorization", "Bearer " + token}});
+  const auto expired =
+      c.request("GET", api_target("WhoAmI"), {{"Authorization", "Bearer " + token}});
   CHECK(expired.status == 401);
   CHECK(expired.header("WWW-Authenticate").value_or("").starts_with("Bearer"));
 }
@@ -204,21 +212,23 @@ TEST_CASE("with --no-auth the Web API answers without a token", "[http][auth]") 
   options.no_auth = true;
   running_emulator e(options);
   auto c = e.connect();
-  const auto r = c.request("GET", api_target("acme_callqueues(" + queue_row + ")"), {{"Accept", "application/json"}});
+  const auto r = c.request("GET", api_target("acme_callqueues(" + queue_row + ")"),
+                           {{"Accept", "application/json"}});
   REQUIRE(r.status == 200);
   CHECK(r.json().find("acme_callqueueid")->as_string() == queue_row);
   CHECK(e.log().back().find("client_id")->is_null());
 }
 
-TEST_CASE("every Web API response carries OData-Version, dop hint and a service request id", "[http][headers]") {
+TEST_CASE("every Web API response carries OData-Version, dop hint and a service request id",
+          "[http][headers]") {
   running_emulator e;
   auto client = e.client();
   std::vector<http_reply> replies{
-      client.get("acme_callqueues(" + queue_row + ")"),                              // 200
-      client.get("acme_callqueues(0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0aff)"),           // 404
-      client.get("acme_callqueues?$filter=acme_phone gt 'x'"),                       // 400
-      e.connect().request("GET", api_target("WhoAmI")),                              // 401
-      client.post("accounts", json::object{{"name", "Header Check"}}),               // 204
+      client.get("acme_callqueues(" + queue_row + ")"),                     // 200
+      client.get("acme_callqueues(0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0aff)"),  // 404
+      client.get("acme_callqueues?$filter=acme_phone gt 'x'"),              // 400
+      e.connect().request("GET", api_target("WhoAmI")),                     // 401
+      client.post("accounts", json::object{{"name", "Header Check"}}),      // 204
   };
   REQUIRE(replies[0].status == 200);
   REQUIRE(replies[1].status == 404);
@@ -242,8 +252,10 @@ TEST_CASE("every Web API response carries OData-Version, dop hint and a service 
   CHECK(request_ids.size() == replies.size());
 
   // The burst budget counts down by one per request.
-  const auto first = std::stoll(*client.get("WhoAmI").header("x-ms-ratelimit-burst-remaining-xrm-requests"));
-  const auto second = std::stoll(*client.get("WhoAmI").header("x-ms-ratelimit-burst-remaining-xrm-requests"));
+  const auto first =
+      std::stoll(*client.get("WhoAmI").header("x-ms-ratelimit-burst-remaining-xrm-requests"));
+  const auto second =
+      std::stoll(*client.get("WhoAmI").header("x-ms-ratelimit-burst-remaining-xrm-requests"));
   CHECK(second == first - 1);
   CHECK(first < 6000);
 }

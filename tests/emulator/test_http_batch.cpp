@@ -14,7 +14,6 @@ namespace json = opencloser::json;
 
 namespace {
 
-
 struct op {
   std::string method;
   std::string url;
@@ -60,7 +59,8 @@ std::string batch_body(const std::vector<part>& parts) {
   return out;
 }
 
-http_reply send_batch(dataverse_client& client, const std::vector<part>& parts, const header_list& extra = {}) {
+http_reply send_batch(dataverse_client& client, const std::vector<part>& parts,
+                      const header_list& extra = {}) {
   header_list headers{{"Content-Type", "multipart/mixed; boundary=\"" + batch_boundary + "\""}};
   for (const auto& h : extra) headers.push_back(h);
   return client.send("POST", "$batch", batch_body(parts), headers);
@@ -70,25 +70,42 @@ std::vector<parsed_batch_response_part> parts_of(const http_reply& r) {
   return parse_batch_response(r.header("Content-Type").value_or(""), r.body);
 }
 
-std::string base(const running_emulator& e) { return e.origin + "/api/data/v9.2/"; }
+std::string base(const running_emulator& e) {
+  return e.origin + "/api/data/v9.2/";
+}
 
 }  // namespace
 
-TEST_CASE("$batch change set commits everything, and Content-ID $1 references resolve", "[http][batch]") {
+TEST_CASE("$batch change set commits everything, and Content-ID $1 references resolve",
+          "[http][batch]") {
   running_emulator e;
   auto client = e.client();
   const std::string queue_id = "dddddddd-0000-4000-8000-000000000001";
-  const auto r = send_batch(client, {
-      part{true, {
-          op{"POST", base(e) + "acme_callqueues", R"({"acme_callqueueid":")" + queue_id + R"(","acme_phone":"+15550001"})", "1", {}},
-          op{"POST", "/api/data/v9.2/tasks", R"({"subject":"Batch task","regardingobjectid_acme_callqueue_task@odata.bind":"$1"})", "2", {}},
-          op{"PATCH", "$1", R"({"acme_attempts":7})", "3", {{"If-Match", "*"}}},
-      }},
-      part{false, {op{"GET", "acme_callqueues(" + queue_id + ")?$select=acme_attempts", "", "", {}}}},
-  });
+  const auto r = send_batch(
+      client,
+      {
+          part{
+              true,
+              {
+                  op{"POST",
+                     base(e) + "acme_callqueues",
+                     R"({"acme_callqueueid":")" + queue_id + R"(","acme_phone":"+15550001"})",
+                     "1",
+                     {}},
+                  op{"POST",
+                     "/api/data/v9.2/tasks",
+                     R"({"subject":"Batch task","regardingobjectid_acme_callqueue_task@odata.bind":"$1"})",
+                     "2",
+                     {}},
+                  op{"PATCH", "$1", R"({"acme_attempts":7})", "3", {{"If-Match", "*"}}},
+              }},
+          part{false,
+               {op{"GET", "acme_callqueues(" + queue_id + ")?$select=acme_attempts", "", "", {}}}},
+      });
   REQUIRE(r.status == 200);
   const auto content_type = r.header("Content-Type").value_or("");
-  CHECK(std::regex_match(content_type, std::regex(R"(multipart/mixed; boundary=batchresponse_[0-9a-f-]{36})")));
+  CHECK(std::regex_match(content_type,
+                         std::regex(R"(multipart/mixed; boundary=batchresponse_[0-9a-f-]{36})")));
   CHECK(r.body.find("--changesetresponse_") != std::string::npos);
   CHECK(r.body.find("Content-Type: application/http") != std::string::npos);
   CHECK(r.body.find("Content-Transfer-Encoding: binary") != std::string::npos);
@@ -97,7 +114,8 @@ TEST_CASE("$batch change set commits everything, and Content-ID $1 references re
   REQUIRE(parts.size() == 4);
   CHECK(parts[0].status == 204);
   CHECK(parts[0].content_id == "1");
-  CHECK(find_header(parts[0].headers, "OData-EntityId") == base(e) + "acme_callqueues(" + queue_id + ")");
+  CHECK(find_header(parts[0].headers, "OData-EntityId") ==
+        base(e) + "acme_callqueues(" + queue_id + ")");
   CHECK(parts[1].status == 204);
   CHECK(parts[1].content_id == "2");
   CHECK(parts[2].status == 204);
@@ -119,18 +137,31 @@ TEST_CASE("$batch change set commits everything, and Content-ID $1 references re
       ++inner;
     }
   CHECK(inner == 4);
-  CHECK(e.admin("GET", "state").json().find("counters")->find("requests")->as_int() == 2);  // batch + task GET
+  CHECK(e.admin("GET", "state").json().find("counters")->find("requests")->as_int() ==
+        2);  // batch + task GET
 }
 
 TEST_CASE("a failing operation rolls its whole change set back", "[http][batch]") {
   running_emulator e;
   auto client = e.client();
   const std::string queue_id = "dddddddd-0000-4000-8000-000000000002";
-  const auto r = send_batch(client, {part{true, {
-      op{"POST", "acme_callqueues", R"({"acme_callqueueid":")" + queue_id + R"(","acme_phone":"+15550002"})", "1", {}},
-      op{"PATCH", "acme_callqueues(" + queue_row + ")", R"({"acme_attempts":9})", "2", {}},
-      op{"PATCH", "acme_callqueues(" + missing_row + ")", R"({"acme_attempts":1})", "3", {{"If-Match", "*"}}},
-  }}});
+  const auto r = send_batch(
+      client,
+      {part{
+          true,
+          {
+              op{"POST",
+                 "acme_callqueues",
+                 R"({"acme_callqueueid":")" + queue_id + R"(","acme_phone":"+15550002"})",
+                 "1",
+                 {}},
+              op{"PATCH", "acme_callqueues(" + queue_row + ")", R"({"acme_attempts":9})", "2", {}},
+              op{"PATCH",
+                 "acme_callqueues(" + missing_row + ")",
+                 R"({"acme_attempts":1})",
+                 "3",
+                 {{"If-Match", "*"}}},
+          }}});
   CHECK(r.status == 404);  // the failing operation's status
   const auto parts = parts_of(r);
   REQUIRE(parts.size() == 1);
@@ -145,14 +176,21 @@ TEST_CASE("a failing operation rolls its whole change set back", "[http][batch]"
   for (const auto& entry : e.log()) CHECK(entry.find("committed")->as_bool() == false);
 }
 
-TEST_CASE("without continue-on-error the batch stops at the first failure, with it, it goes on", "[http][batch]") {
+TEST_CASE("without continue-on-error the batch stops at the first failure, with it, it goes on",
+          "[http][batch]") {
   running_emulator e;
   auto client = e.client();
-  const std::string a1 = "eeeeeeee-0000-4000-8000-000000000001", a2 = "eeeeeeee-0000-4000-8000-000000000002";
+  const std::string a1 = "eeeeeeee-0000-4000-8000-000000000001",
+                    a2 = "eeeeeeee-0000-4000-8000-000000000002";
   const auto parts_for = [&](const std::string& id) {
     return std::vector<part>{
         part{false, {op{"GET", "accounts(" + missing_row + ")", "", "", {}}}},
-        part{false, {op{"POST", "accounts", R"({"accountid":")" + id + R"(","name":"after the failure"})", "", {}}}},
+        part{false,
+             {op{"POST",
+                 "accounts",
+                 R"({"accountid":")" + id + R"(","name":"after the failure"})",
+                 "",
+                 {}}}},
     };
   };
 
@@ -163,10 +201,21 @@ TEST_CASE("without continue-on-error the batch stops at the first failure, with 
     CHECK(e.dumped_row("account", a1).is_null());
   }
   SECTION("continue past a rolled-back change set: the log says nothing was committed") {
-    const auto r = send_batch(client, {part{true, {
-        op{"POST", "accounts", R"({"accountid":")" + a1 + R"(","name":"rolled back"})", "1", {}},
-        op{"PATCH", "accounts(" + missing_row + ")", R"({"name":"x"})", "2", {{"If-Match", "*"}}},
-    }}}, {{"Prefer", "odata.continue-on-error"}});
+    const auto r = send_batch(client,
+                              {part{true,
+                                    {
+                                        op{"POST",
+                                           "accounts",
+                                           R"({"accountid":")" + a1 + R"(","name":"rolled back"})",
+                                           "1",
+                                           {}},
+                                        op{"PATCH",
+                                           "accounts(" + missing_row + ")",
+                                           R"({"name":"x"})",
+                                           "2",
+                                           {{"If-Match", "*"}}},
+                                    }}},
+                              {{"Prefer", "odata.continue-on-error"}});
     CHECK(r.status == 200);
     REQUIRE(parts_of(r).size() == 1);
     CHECK(parts_of(r)[0].status == 404);
@@ -190,29 +239,37 @@ TEST_CASE("without continue-on-error the batch stops at the first failure, with 
 TEST_CASE("malformed batches are refused with 400 and change nothing", "[http][batch]") {
   running_emulator e;
   auto client = e.client();
-  const auto writes = [&] { return e.admin("GET", "state").json().find("counters")->find("writes")->as_int(); };
+  const auto writes = [&] {
+    return e.admin("GET", "state").json().find("counters")->find("writes")->as_int();
+  };
   const auto before = writes();
 
   SECTION("GET inside a change set") {
     CHECK(send_batch(client, {part{true, {op{"GET", "accounts", "", "1", {}}}}}).status == 400);
   }
   SECTION("an undeclared Content-ID reference") {
-    const auto r = send_batch(client, {part{true, {op{"PATCH", "$4", R"({"name":"x"})", "1", {{"If-Match", "*"}}}}}});
+    const auto r = send_batch(
+        client, {part{true, {op{"PATCH", "$4", R"({"name":"x"})", "1", {{"If-Match", "*"}}}}}});
     CHECK(r.status == 400);
-    CHECK(r.body.find("Content-ID Reference: '$4' does not exist in the batch context.") != std::string::npos);
+    CHECK(r.body.find("Content-ID Reference: '$4' does not exist in the batch context.") !=
+          std::string::npos);
   }
   SECTION("more than 1000 operations") {
     std::vector<part> parts;
-    for (int i = 0; i < 1001; ++i) parts.push_back(part{false, {op{"PATCH", "accounts(" + missing_row + ")", R"({"name":"x"})", "", {}}}});
+    for (int i = 0; i < 1001; ++i)
+      parts.push_back(
+          part{false, {op{"PATCH", "accounts(" + missing_row + ")", R"({"name":"x"})", "", {}}}});
     const auto r = send_batch(client, parts);
     CHECK(r.status == 400);
     CHECK(e.dumped_row("account", missing_row).is_null());
   }
   SECTION("no boundary") {
-    CHECK(client.send("POST", "$batch", "--x\r\n", {{"Content-Type", "multipart/mixed"}}).status == 400);
+    CHECK(client.send("POST", "$batch", "--x\r\n", {{"Content-Type", "multipart/mixed"}}).status ==
+          400);
   }
   SECTION("garbage body") {
-    const auto r = client.send("POST", "$batch", "this is not multipart", {{"Content-Type", "multipart/mixed; boundary=b"}});
+    const auto r = client.send("POST", "$batch", "this is not multipart",
+                               {{"Content-Type", "multipart/mixed; boundary=b"}});
     CHECK(r.status == 400);
     CHECK(!r.error_message().empty());
   }

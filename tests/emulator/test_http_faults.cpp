@@ -25,23 +25,31 @@ json::value last_entry(const running_emulator& e) {
   return log.back();
 }
 
-json::value queue_now(const running_emulator& e) { return e.dumped_row("acme_callqueue", queue_row); }
+json::value queue_now(const running_emulator& e) {
+  return e.dumped_row("acme_callqueue", queue_row);
+}
 
-std::string etag_of(const json::value& row) { return row.find("@odata.etag")->as_string(); }
+std::string etag_of(const json::value& row) {
+  return row.find("@odata.etag")->as_string();
+}
 
 std::string row_fault(const std::string& id, const std::string& action, const std::string& when,
                       const std::string& extra = "") {
-  return R"({"id": ")" + id + R"(", "match": {"method": "PATCH", "path": "^acme_callqueues\\("}, "action": ")" +
-         action + R"(", "when": ")" + when + R"(", "target": {"table": "acme_callqueue", "id": ")" + queue_row +
-         "\"}" + extra + "}";
+  return R"({"id": ")" + id +
+         R"(", "match": {"method": "PATCH", "path": "^acme_callqueues\\("}, "action": ")" + action +
+         R"(", "when": ")" + when + R"(", "target": {"table": "acme_callqueue", "id": ")" +
+         queue_row + "\"}" + extra + "}";
 }
 
 }  // namespace
 
-TEST_CASE("status faults answer the injected status with Retry-After and have no effect", "[http][faults]") {
+TEST_CASE("status faults answer the injected status with Retry-After and have no effect",
+          "[http][faults]") {
   running_emulator e;
   auto client = e.client();
-  add_faults(e, R"({"id": "accounts-503", "match": {"method": "POST", "path": "^accounts$"}, "action": "status",
+  add_faults(
+      e,
+      R"({"id": "accounts-503", "match": {"method": "POST", "path": "^accounts$"}, "action": "status",
                    "status": 503, "retry_after_s": 2})");
   const std::string id = "12345678-0000-4000-8000-000000000503";
   const auto r = client.post("accounts", json::object{{"accountid", id}, {"name", "x"}});
@@ -78,7 +86,9 @@ TEST_CASE("faults from a --faults file apply with their budget", "[http][faults]
 
 TEST_CASE("a status fault on the token endpoint (path 'token')", "[http][faults]") {
   running_emulator e;
-  add_faults(e, R"({"id": "entra-down", "match": {"path": "^token$"}, "action": "status", "status": 503})");
+  add_faults(
+      e,
+      R"({"id": "entra-down", "match": {"path": "^token$"}, "action": "status", "status": 503})");
   auto c = e.connect();
   const auto refused = request_token(c, e.origin, e.credentials());
   CHECK(refused.status == 503);
@@ -89,8 +99,12 @@ TEST_CASE("a status fault on the token endpoint (path 'token')", "[http][faults]
 TEST_CASE("a latency fault delays, then processes normally, the log names it", "[http][faults]") {
   running_emulator e;
   auto client = e.client();
-  add_faults(e, R"({"id": "slow-patch", "match": {"method": "PATCH"}, "action": "latency", "latency_ms": 150})");
-  CHECK(client.patch(queue_target, json::object{{"acme_attempts", 4}}, {{"If-Match", "*"}}).status == 204);
+  add_faults(
+      e,
+      R"({"id": "slow-patch", "match": {"method": "PATCH"}, "action": "latency", "latency_ms": 150})");
+  CHECK(
+      client.patch(queue_target, json::object{{"acme_attempts", 4}}, {{"If-Match", "*"}}).status ==
+      204);
   const auto entry = last_entry(e);
   CHECK(entry.find("fault")->as_string() == "slow-patch");
   CHECK(entry.find("committed")->as_bool() == true);
@@ -100,9 +114,11 @@ TEST_CASE("a latency fault delays, then processes normally, the log names it", "
 TEST_CASE("reset closes the connection without a response and without effect", "[http][faults]") {
   running_emulator e;
   auto client = e.client();
-  add_faults(e, R"({"id": "drop", "match": {"method": "POST", "path": "^accounts$"}, "action": "reset"})");
+  add_faults(
+      e, R"({"id": "drop", "match": {"method": "POST", "path": "^accounts$"}, "action": "reset"})");
   const std::string id = "12345678-0000-4000-8000-0000000000e5";
-  const auto reply = client.try_send("POST", "accounts", R"({"accountid":")" + id + R"(","name":"never"})");
+  const auto reply =
+      client.try_send("POST", "accounts", R"({"accountid":")" + id + R"(","name":"never"})");
   CHECK_FALSE(reply);
   CHECK(e.dumped_row("account", id).is_null());
   const auto entry = last_entry(e);
@@ -116,9 +132,12 @@ TEST_CASE("reset closes the connection without a response and without effect", "
 TEST_CASE("lost_response commits, then closes without a response", "[http][faults]") {
   running_emulator e;
   auto client = e.client();
-  add_faults(e, R"({"id": "lost", "match": {"method": "POST|PATCH"}, "action": "lost_response", "times": 2})");
+  add_faults(
+      e,
+      R"({"id": "lost", "match": {"method": "POST|PATCH"}, "action": "lost_response", "times": 2})");
   const std::string id = "12345678-0000-4000-8000-0000000000e6";
-  CHECK_FALSE(client.try_send("POST", "accounts", R"({"accountid":")" + id + R"(","name":"committed"})"));
+  CHECK_FALSE(
+      client.try_send("POST", "accounts", R"({"accountid":")" + id + R"(","name":"committed"})"));
   CHECK(e.dumped_row("account", id).find("name")->as_string() == "committed");
   const auto entry = last_entry(e);
   CHECK(entry.find("fault")->as_string() == "lost");
@@ -126,11 +145,13 @@ TEST_CASE("lost_response commits, then closes without a response", "[http][fault
   CHECK(entry.find("status")->is_null());
 
   client.reconnect();
-  CHECK_FALSE(client.try_send("PATCH", queue_target, R"({"acme_attempts":6})", {{"If-Match", "*"}}));
+  CHECK_FALSE(
+      client.try_send("PATCH", queue_target, R"({"acme_attempts":6})", {{"If-Match", "*"}}));
   CHECK(queue_now(e).find("acme_attempts")->as_int() == 6);
   client.reconnect();
   // The resent create now meets the committed row.
-  const auto again = client.post("accounts", json::object{{"accountid", id}, {"name", "committed"}});
+  const auto again =
+      client.post("accounts", json::object{{"accountid", id}, {"name", "committed"}});
   CHECK(again.status == 412);
   CHECK(again.error_code() == "0x80040237");
 }
@@ -142,8 +163,10 @@ TEST_CASE("row faults change the target row before or after the request", "[http
   const auto etag = etag_of(before);
 
   SECTION("human_edit before → the If-Match PATCH 412s and the human's change stays") {
-    add_faults(e, row_fault("human", "human_edit", "before", R"(, "changes": {"acme_notes": "edited by a human"})"));
-    const auto r = client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}});
+    add_faults(e, row_fault("human", "human_edit", "before",
+                            R"(, "changes": {"acme_notes": "edited by a human"})"));
+    const auto r =
+        client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}});
     CHECK(r.status == 412);
     CHECK(r.error_code() == "0x80060882");
     const auto now = queue_now(e);
@@ -152,8 +175,10 @@ TEST_CASE("row faults change the target row before or after the request", "[http
     CHECK(etag_of(now) != etag);
   }
   SECTION("human_edit after → the PATCH lands, but its ETag is already stale") {
-    add_faults(e, row_fault("human", "human_edit", "after", R"(, "changes": {"acme_notes": "edited by a human"})"));
-    const auto r = client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}});
+    add_faults(e, row_fault("human", "human_edit", "after",
+                            R"(, "changes": {"acme_notes": "edited by a human"})"));
+    const auto r =
+        client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}});
     REQUIRE(r.status == 204);
     const auto patched_etag = r.header("ETag").value_or("");
     const auto now = queue_now(e);
@@ -161,25 +186,29 @@ TEST_CASE("row faults change the target row before or after the request", "[http
     CHECK(now.find("acme_notes")->as_string() == "edited by a human");
     CHECK(etag_of(now) != patched_etag);
     REQUIRE(patched_etag.starts_with("W/"));
-    const auto stale = client.patch(queue_target, json::object{{"acme_attempts", 3}}, {{"If-Match", patched_etag}});
+    const auto stale = client.patch(queue_target, json::object{{"acme_attempts", 3}},
+                                    {{"If-Match", patched_etag}});
     CHECK(stale.status == 412);
     CHECK(queue_now(e).find("acme_attempts")->as_int() == 2);
   }
   SECTION("delete_row before → 404") {
     add_faults(e, row_fault("gone", "delete_row", "before"));
-    const auto r = client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}});
+    const auto r =
+        client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}});
     CHECK(r.status == 404);
     CHECK(r.error_code() == "0x80040217");
     CHECK(queue_now(e).is_null());
   }
   SECTION("delete_row after → the PATCH succeeds, then the row is gone") {
     add_faults(e, row_fault("gone", "delete_row", "after"));
-    CHECK(client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}}).status == 204);
+    CHECK(client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}})
+              .status == 204);
     CHECK(queue_now(e).is_null());
   }
   SECTION("bump_version before → 412, no column changed") {
     add_faults(e, row_fault("bump", "bump_version", "before"));
-    CHECK(client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}}).status == 412);
+    CHECK(client.patch(queue_target, json::object{{"acme_attempts", 2}}, {{"If-Match", etag}})
+              .status == 412);
     auto now = queue_now(e);
     CHECK(now.find("versionnumber")->as_int() > before.find("versionnumber")->as_int());
     for (const auto& [k, v] : before.as_object())
@@ -198,13 +227,17 @@ TEST_CASE("a barrier of 2 releases two concurrent requests in arrival order", "[
   running_emulator e;
   auto client = e.client();
   const auto etag = etag_of(queue_now(e));
-  add_faults(e, R"({"id": "both-load", "match": {"method": "PATCH", "path": "^acme_callqueues\\("}, "action": "barrier",
+  add_faults(
+      e,
+      R"({"id": "both-load", "match": {"method": "PATCH", "path": "^acme_callqueues\\("}, "action": "barrier",
                    "count": 2, "times": 2, "latency_ms": 15000})");
   const auto target = encode_target(api_target(queue_target));
   auto first = e.connect(), second = e.connect();
-  first.send_request("PATCH", target, client.headers_for("PATCH", true, {{"If-Match", etag}}), R"({"acme_notes":"first"})");
+  first.send_request("PATCH", target, client.headers_for("PATCH", true, {{"If-Match", etag}}),
+                     R"({"acme_notes":"first"})");
   e.wait_for_max_in_flight(1);
-  second.send_request("PATCH", target, client.headers_for("PATCH", true, {{"If-Match", etag}}), R"({"acme_notes":"second"})");
+  second.send_request("PATCH", target, client.headers_for("PATCH", true, {{"If-Match", etag}}),
+                      R"({"acme_notes":"second"})");
   const auto a = first.read_reply(), b = second.read_reply();
   REQUIRE(a);
   REQUIRE(b);
@@ -224,7 +257,9 @@ TEST_CASE("a barrier of 2 releases two concurrent requests in arrival order", "[
 TEST_CASE("a barrier that never fills releases its requests after latency_ms", "[http][faults]") {
   running_emulator e;
   auto client = e.client();
-  add_faults(e, R"({"id": "lonely", "match": {"path": "^WhoAmI$"}, "action": "barrier", "count": 3, "latency_ms": 100})");
+  add_faults(
+      e,
+      R"({"id": "lonely", "match": {"path": "^WhoAmI$"}, "action": "barrier", "count": 3, "latency_ms": 100})");
   const auto r = client.get("WhoAmI");
   CHECK(r.status == 200);
   CHECK(last_entry(e).find("fault")->as_string() == "lonely");
@@ -236,7 +271,8 @@ TEST_CASE("skip, times, method alternatives, query and client matching", "[http]
   auto client = e.client();
 
   SECTION("skip 1, times 2") {
-    add_faults(e, R"({"id": "flaky", "match": {"method": "GET", "path": "^teams$"}, "skip": 1, "times": 2,
+    add_faults(
+        e, R"({"id": "flaky", "match": {"method": "GET", "path": "^teams$"}, "skip": 1, "times": 2,
                      "action": "status", "status": 503})");
     std::vector<int> statuses;
     for (int i = 0; i < 4; ++i) statuses.push_back(client.get("teams").status);
@@ -247,17 +283,21 @@ TEST_CASE("skip, times, method alternatives, query and client matching", "[http]
     CHECK(rule.find("applied")->as_int() == 2);
   }
   SECTION("method alternatives POST|PATCH, unlimited") {
-    add_faults(e, R"({"id": "writes", "match": {"method": "POST|PATCH", "path": "^accounts"}, "times": -1,
+    add_faults(
+        e, R"({"id": "writes", "match": {"method": "POST|PATCH", "path": "^accounts"}, "times": -1,
                      "action": "status", "status": 500})");
     CHECK(client.get("accounts").status == 200);
     CHECK(client.post("accounts", json::object{{"name", "x"}}).status == 500);
-    CHECK(client.patch("accounts(5a1e0c6d-1111-4a2b-9c3d-000000000001)", json::object{{"name", "x"}}).status == 500);
+    CHECK(
+        client.patch("accounts(5a1e0c6d-1111-4a2b-9c3d-000000000001)", json::object{{"name", "x"}})
+            .status == 500);
     CHECK(client.post("accounts", json::object{{"name", "x"}}).status == 500);
     CHECK(client.post("teams", json::object{{"name", "x"}}).status == 204);
     CHECK(e.admin("GET", "faults").json().as_array().at(0).find("remaining")->as_int() == -1);
   }
   SECTION("query_contains on the decoded query") {
-    add_faults(e, R"({"match": {"query_contains": "$select=name"}, "action": "status", "status": 502})");
+    add_faults(
+        e, R"({"match": {"query_contains": "$select=name"}, "action": "status", "status": 502})");
     CHECK(client.get("accounts?$select=accountid").status == 200);
     CHECK(client.get("accounts?$select=name").status == 502);
   }
@@ -276,16 +316,23 @@ TEST_CASE("inner faults act on $batch operations, top-level ones on requests", "
   const std::string account = "12345678-0000-4000-8000-0000000000b7";
   const auto batch = [&](const std::string& id) {
     return "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n"
-           "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n"
-           "POST accounts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"accountid\":\"" + id + "\",\"name\":\"in batch\"}\r\n"
-           "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 2\r\n\r\n"
-           "POST tasks HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"subject\":\"in batch\"}\r\n"
+           "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: "
+           "binary\r\nContent-ID: 1\r\n\r\n"
+           "POST accounts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"accountid\":\"" +
+           id +
+           "\",\"name\":\"in batch\"}\r\n"
+           "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: "
+           "binary\r\nContent-ID: 2\r\n\r\n"
+           "POST tasks HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"subject\":\"in "
+           "batch\"}\r\n"
            "--c--\r\n--b--\r\n";
   };
   const header_list multipart{{"Content-Type", "multipart/mixed; boundary=b"}};
 
   SECTION("an inner status fault fails the change set; the top-level request is untouched") {
-    add_faults(e, R"({"id": "inner-503", "match": {"method": "POST", "path": "^tasks$", "inner": true}, "action": "status",
+    add_faults(
+        e,
+        R"({"id": "inner-503", "match": {"method": "POST", "path": "^tasks$", "inner": true}, "action": "status",
                      "status": 503, "times": -1})");
     const auto r = client.send("POST", "$batch", batch(account), multipart);
     CHECK(r.status == 503);
@@ -294,19 +341,24 @@ TEST_CASE("inner faults act on $batch operations, top-level ones on requests", "
     CHECK(client.post("tasks", json::object{{"subject", "top level"}}).status == 204);
   }
   SECTION("a top-level rule does not touch operations inside a batch") {
-    add_faults(e, R"({"match": {"method": "POST", "path": "^accounts$", "inner": false}, "action": "status",
+    add_faults(
+        e,
+        R"({"match": {"method": "POST", "path": "^accounts$", "inner": false}, "action": "status",
                      "status": 503, "times": -1})");
     CHECK(client.send("POST", "$batch", batch(account), multipart).status == 200);
     CHECK(e.dumped_row("account", account).find("name")->as_string() == "in batch");
     CHECK(client.post("accounts", json::object{{"name", "top"}}).status == 503);
   }
   SECTION("an inner lost_response commits the batch and drops the connection") {
-    add_faults(e, R"({"match": {"method": "POST", "path": "^tasks$", "inner": true}, "action": "lost_response"})");
+    add_faults(
+        e,
+        R"({"match": {"method": "POST", "path": "^tasks$", "inner": true}, "action": "lost_response"})");
     CHECK_FALSE(client.try_send("POST", "$batch", batch(account), multipart));
     CHECK(e.dumped_row("account", account).find("name")->as_string() == "in batch");
   }
   SECTION("an inner reset drops the connection and rolls the change set back") {
-    add_faults(e, R"({"match": {"method": "POST", "path": "^tasks$", "inner": true}, "action": "reset"})");
+    add_faults(
+        e, R"({"match": {"method": "POST", "path": "^tasks$", "inner": true}, "action": "reset"})");
     const auto tasks_before = e.tables().find("task")->as_array().size();
     CHECK_FALSE(client.try_send("POST", "$batch", batch(account), multipart));
     CHECK(e.dumped_row("account", account).is_null());
@@ -316,25 +368,35 @@ TEST_CASE("inner faults act on $batch operations, top-level ones on requests", "
   CHECK(client.get("WhoAmI").status == 200);
 }
 
-TEST_CASE("a human edit injected inside a $batch change set survives the change set's rollback", "[http][faults]") {
+TEST_CASE("a human edit injected inside a $batch change set survives the change set's rollback",
+          "[http][faults]") {
   // conformance.md §13: the edit lands just before the batch's queue PATCH, the PATCH 412s and
   // the change set rolls back — but the human's edit was never part of the change set.
   running_emulator e;
   auto client = e.client();
   const auto etag = etag_of(queue_now(e));
-  add_faults(e, R"({"id": "human", "match": {"method": "PATCH", "inner": true, "path": "^acme_callqueues\\("},
+  add_faults(
+      e,
+      R"({"id": "human", "match": {"method": "PATCH", "inner": true, "path": "^acme_callqueues\\("},
                    "action": "human_edit", "when": "before",
-                   "target": {"table": "acme_callqueue", "id": ")" + queue_row + R"("},
+                   "target": {"table": "acme_callqueue", "id": ")" +
+          queue_row + R"("},
                    "changes": {"acme_notes": "edited by a human"}})");
   const std::string task = "12345678-0000-4000-8000-0000000000c1";
   const std::string body =
       "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n"
-      "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n"
-      "POST tasks HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"activityid\":\"" + task + "\",\"subject\":\"t\"}\r\n"
-      "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 2\r\n\r\n"
-      "PATCH " + queue_target + " HTTP/1.1\r\nContent-Type: application/json\r\nIf-Match: " + etag +
+      "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: "
+      "1\r\n\r\n"
+      "POST tasks HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"activityid\":\"" +
+      task +
+      "\",\"subject\":\"t\"}\r\n"
+      "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: "
+      "2\r\n\r\n"
+      "PATCH " +
+      queue_target + " HTTP/1.1\r\nContent-Type: application/json\r\nIf-Match: " + etag +
       "\r\n\r\n{\"acme_attempts\":2}\r\n--c--\r\n--b--\r\n";
-  const auto r = client.send("POST", "$batch", body, {{"Content-Type", "multipart/mixed; boundary=b"}});
+  const auto r =
+      client.send("POST", "$batch", body, {{"Content-Type", "multipart/mixed; boundary=b"}});
   CHECK(r.status == 412);
   CHECK(r.header("Content-Type").value_or("").starts_with("multipart/mixed"));
   CHECK(e.dumped_row("task", task).is_null());  // the change set's own work is gone
@@ -344,7 +406,8 @@ TEST_CASE("a human edit injected inside a $batch change set survives the change 
   CHECK(etag_of(now) != etag);
 }
 
-TEST_CASE("a rule with probability < 1 draws from the --rng-seed stream reproducibly", "[http][faults]") {
+TEST_CASE("a rule with probability < 1 draws from the --rng-seed stream reproducibly",
+          "[http][faults]") {
   const auto run = [] {
     auto options = default_options();
     options.rng_seed = 7;
@@ -364,7 +427,8 @@ TEST_CASE("a rule with probability < 1 draws from the --rng-seed stream reproduc
   CHECK(std::count(first.begin(), first.end(), 200) > 0);
 }
 
-TEST_CASE("a random fail rate with a fixed rng seed fails the same requests every run", "[http][faults]") {
+TEST_CASE("a random fail rate with a fixed rng seed fails the same requests every run",
+          "[http][faults]") {
   const auto run = [](std::uint64_t seed) {
     auto options = default_options();
     options.fail_rate = 0.5;
@@ -375,9 +439,11 @@ TEST_CASE("a random fail rate with a fixed rng seed fails the same requests ever
     std::vector<int> statuses;
     for (int i = 0; i < 30; ++i) statuses.push_back(client.get("WhoAmI").status);
     const auto failures = std::count(statuses.begin(), statuses.end(), 502);
-    CHECK(e.admin("GET", "state").json().find("counters")->find("faults_applied")->as_int() == failures);
+    CHECK(e.admin("GET", "state").json().find("counters")->find("faults_applied")->as_int() ==
+          failures);
     for (const auto& entry : e.log())
-      if (entry.find("status")->as_int() == 502) CHECK(entry.find("fault")->as_string() == "random-failure");
+      if (entry.find("status")->as_int() == 502)
+        CHECK(entry.find("fault")->as_string() == "random-failure");
     return statuses;
   };
   const auto first = run(42), second = run(42);
@@ -385,5 +451,6 @@ TEST_CASE("a random fail rate with a fixed rng seed fails the same requests ever
   CHECK(first == second);
   CHECK(std::count(first.begin(), first.end(), 502) > 0);
   CHECK(std::count(first.begin(), first.end(), 200) > 0);
-  CHECK(std::count(first.begin(), first.end(), 200) + std::count(first.begin(), first.end(), 502) == 30);
+  CHECK(std::count(first.begin(), first.end(), 200) + std::count(first.begin(), first.end(), 502) ==
+        30);
 }

@@ -35,7 +35,8 @@ const std::string cast_prefix = "/Microsoft.Dynamics.CRM.";
 
 }  // namespace
 
-TEST_CASE("EntityDefinitions answers the table's names, restricted to $select plus MetadataId", "[http][metadata]") {
+TEST_CASE("EntityDefinitions answers the table's names, restricted to $select plus MetadataId",
+          "[http][metadata]") {
   running_emulator e;
   auto client = e.client();
 
@@ -48,15 +49,20 @@ TEST_CASE("EntityDefinitions answers the table's names, restricted to $select pl
   CHECK(def.find("PrimaryNameAttribute")->is_null());  // the seed names no primary_name
   CHECK(opencloser::is_guid(def.find("MetadataId")->as_string()));
 
-  const auto selected = client.get("EntityDefinitions(LogicalName='acme_callqueue')?$select=EntitySetName,PrimaryIdAttribute");
+  const auto selected = client.get(
+      "EntityDefinitions(LogicalName='acme_callqueue')?$select=EntitySetName,PrimaryIdAttribute");
   REQUIRE(selected.status == 200);
-  CHECK(keys_of(selected.json()) == std::vector<std::string>{"EntitySetName", "MetadataId", "PrimaryIdAttribute"});
+  CHECK(keys_of(selected.json()) ==
+        std::vector<std::string>{"EntitySetName", "MetadataId", "PrimaryIdAttribute"});
   CHECK(selected.json().find("MetadataId")->as_string() == def.find("MetadataId")->as_string());
 
   SECTION("primary names of built-in tables") {
     const auto name_of = [&](const std::string& table) {
-      return client.get("EntityDefinitions(LogicalName='" + table + "')?$select=PrimaryNameAttribute")
-          .json().find("PrimaryNameAttribute")->as_string();
+      return client
+          .get("EntityDefinitions(LogicalName='" + table + "')?$select=PrimaryNameAttribute")
+          .json()
+          .find("PrimaryNameAttribute")
+          ->as_string();
     };
     CHECK(name_of("account") == "name");
     CHECK(name_of("team") == "name");
@@ -64,21 +70,26 @@ TEST_CASE("EntityDefinitions answers the table's names, restricted to $select pl
     CHECK(name_of("phonecall") == "subject");
     CHECK(name_of("task") == "subject");
     CHECK(client.get("EntityDefinitions(LogicalName='phonecall')?$select=EntitySetName")
-              .json().find("EntitySetName")->as_string() == "phonecalls");
+              .json()
+              .find("EntitySetName")
+              ->as_string() == "phonecalls");
   }
   SECTION("unknown table → 404, unknown $select property → 400") {
     const auto missing = client.get("EntityDefinitions(LogicalName='acme_nosuchtable')");
     CHECK(missing.status == 404);
     CHECK(!missing.error_code().empty());
-    CHECK(client.get("EntityDefinitions(LogicalName='account')?$select=NoSuchProperty").status == 400);
+    CHECK(client.get("EntityDefinitions(LogicalName='account')?$select=NoSuchProperty").status ==
+          400);
   }
 }
 
-TEST_CASE("Attributes lists every column sorted by LogicalName with its AttributeType", "[http][metadata]") {
+TEST_CASE("Attributes lists every column sorted by LogicalName with its AttributeType",
+          "[http][metadata]") {
   running_emulator e;
   auto client = e.client();
   const auto types_of = [&](const std::string& table) {
-    const auto r = client.get("EntityDefinitions(LogicalName='" + table + "')/Attributes?$select=LogicalName,AttributeType");
+    const auto r = client.get("EntityDefinitions(LogicalName='" + table +
+                              "')/Attributes?$select=LogicalName,AttributeType");
     REQUIRE(r.status == 200);
     std::vector<std::pair<std::string, std::string>> out;
     const auto body = r.json();
@@ -124,12 +135,14 @@ TEST_CASE("Attributes lists every column sorted by LogicalName with its Attribut
   CHECK(client.get("EntityDefinitions(LogicalName='acme_nosuchtable')/Attributes").status == 404);
 }
 
-TEST_CASE("option-set casts: options only with $expand, global sets under GlobalOptionSet", "[http][metadata]") {
+TEST_CASE("option-set casts: options only with $expand, global sets under GlobalOptionSet",
+          "[http][metadata]") {
   running_emulator e;
   auto client = e.client();
-  const auto attribute = [](const std::string& table, const std::string& column, const std::string& cast) {
-    return "EntityDefinitions(LogicalName='" + table + "')/Attributes(LogicalName='" + column + "')" +
-           cast_prefix + cast;
+  const auto attribute = [](const std::string& table, const std::string& column,
+                            const std::string& cast) {
+    return "EntityDefinitions(LogicalName='" + table + "')/Attributes(LogicalName='" + column +
+           "')" + cast_prefix + cast;
   };
   const auto status_cast = attribute("acme_callqueue", "acme_status", "PicklistAttributeMetadata");
 
@@ -143,7 +156,9 @@ TEST_CASE("option-set casts: options only with $expand, global sets under Global
     CHECK_FALSE(body.contains("GlobalOptionSet"));
   }
   SECTION("a local set with $expand") {
-    const auto r = client.get(status_cast + "?$select=LogicalName&$expand=OptionSet($select=Options),GlobalOptionSet($select=Options)");
+    const auto r = client.get(
+        status_cast +
+        "?$select=LogicalName&$expand=OptionSet($select=Options),GlobalOptionSet($select=Options)");
     REQUIRE(r.status == 200);
     const auto body = r.json();
     CHECK(option_values(*body.find("OptionSet")) ==
@@ -155,39 +170,53 @@ TEST_CASE("option-set casts: options only with $expand, global sets under Global
     CHECK_FALSE(bare.contains("GlobalOptionSet"));
   }
   SECTION("a global set") {
-    const auto r = client.get(attribute("acme_callqueue", "acme_priority", "PicklistAttributeMetadata") +
-                              "?$select=LogicalName&$expand=OptionSet,GlobalOptionSet");
+    const auto r =
+        client.get(attribute("acme_callqueue", "acme_priority", "PicklistAttributeMetadata") +
+                   "?$select=LogicalName&$expand=OptionSet,GlobalOptionSet");
     REQUIRE(r.status == 200);
     const auto body = r.json();
     CHECK(body.find("OptionSet")->is_null());
     CHECK(option_values(*body.find("GlobalOptionSet")) == std::vector<std::int64_t>{1, 2, 3});
   }
   SECTION("Status and State casts of activities") {
-    const auto status = client.get(attribute("phonecall", "statuscode", "StatusAttributeMetadata") + "?$expand=OptionSet");
+    const auto status = client.get(attribute("phonecall", "statuscode", "StatusAttributeMetadata") +
+                                   "?$expand=OptionSet");
     REQUIRE(status.status == 200);
     CHECK(option_values(*status.json().find("OptionSet")) == std::vector<std::int64_t>{1, 2, 3, 4});
-    const auto state = client.get(attribute("task", "statecode", "StateAttributeMetadata") + "?$expand=OptionSet");
+    const auto state =
+        client.get(attribute("task", "statecode", "StateAttributeMetadata") + "?$expand=OptionSet");
     REQUIRE(state.status == 200);
     CHECK(option_values(*state.json().find("OptionSet")) == std::vector<std::int64_t>{0, 1, 2});
-    const auto task_status = client.get(attribute("task", "statuscode", "StatusAttributeMetadata") + "?$expand=OptionSet");
-    CHECK(option_values(*task_status.json().find("OptionSet")) == std::vector<std::int64_t>{2, 3, 4, 5, 6, 7});
+    const auto task_status = client.get(attribute("task", "statuscode", "StatusAttributeMetadata") +
+                                        "?$expand=OptionSet");
+    CHECK(option_values(*task_status.json().find("OptionSet")) ==
+          std::vector<std::int64_t>{2, 3, 4, 5, 6, 7});
   }
   SECTION("a cast of the wrong kind, an unknown column or table → 404") {
-    CHECK(client.get(attribute("phonecall", "statuscode", "PicklistAttributeMetadata")).status == 404);
-    CHECK(client.get(attribute("acme_callqueue", "acme_status", "StatusAttributeMetadata")).status == 404);
-    CHECK(client.get(attribute("acme_callqueue", "acme_phone", "PicklistAttributeMetadata")).status == 404);
-    CHECK(client.get(attribute("acme_callqueue", "acme_nosuch", "PicklistAttributeMetadata")).status == 404);
-    CHECK(client.get(attribute("acme_nosuchtable", "acme_status", "PicklistAttributeMetadata")).status == 404);
+    CHECK(client.get(attribute("phonecall", "statuscode", "PicklistAttributeMetadata")).status ==
+          404);
+    CHECK(
+        client.get(attribute("acme_callqueue", "acme_status", "StatusAttributeMetadata")).status ==
+        404);
+    CHECK(
+        client.get(attribute("acme_callqueue", "acme_phone", "PicklistAttributeMetadata")).status ==
+        404);
+    CHECK(client.get(attribute("acme_callqueue", "acme_nosuch", "PicklistAttributeMetadata"))
+              .status == 404);
+    CHECK(client.get(attribute("acme_nosuchtable", "acme_status", "PicklistAttributeMetadata"))
+              .status == 404);
   }
 }
 
-TEST_CASE("ManyToOneRelationships filtered to the regarding relationship of a table", "[http][metadata]") {
+TEST_CASE("ManyToOneRelationships filtered to the regarding relationship of a table",
+          "[http][metadata]") {
   running_emulator e;
   auto client = e.client();
   const auto r = client.get(
       "EntityDefinitions(LogicalName='phonecall')/ManyToOneRelationships"
       "?$select=ReferencingEntityNavigationPropertyName,SchemaName"
-      "&$filter=ReferencedEntity eq 'acme_callqueue' and ReferencingAttribute eq 'regardingobjectid'");
+      "&$filter=ReferencedEntity eq 'acme_callqueue' and ReferencingAttribute eq "
+      "'regardingobjectid'");
   REQUIRE(r.status == 200);
   const auto value = r.json().find("value")->as_array();
   REQUIRE(value.size() == 1);
@@ -198,17 +227,24 @@ TEST_CASE("ManyToOneRelationships filtered to the regarding relationship of a ta
 
   const auto task = client.get(
       "EntityDefinitions(LogicalName='task')/ManyToOneRelationships"
-      "?$filter=ReferencedEntity eq 'acme_callqueue' and ReferencingAttribute eq 'regardingobjectid'");
+      "?$filter=ReferencedEntity eq 'acme_callqueue' and ReferencingAttribute eq "
+      "'regardingobjectid'");
   REQUIRE(task.json().find("value")->as_array().size() == 1);
-  CHECK(task.json().find("value")->as_array()[0].find("ReferencingEntityNavigationPropertyName")->as_string() ==
-        "regardingobjectid_acme_callqueue_task");
+  CHECK(task.json()
+            .find("value")
+            ->as_array()[0]
+            .find("ReferencingEntityNavigationPropertyName")
+            ->as_string() == "regardingobjectid_acme_callqueue_task");
 
   // A table that is not activity-enabled has no regarding relationship.
   const auto none = client.get(
       "EntityDefinitions(LogicalName='phonecall')/ManyToOneRelationships"
       "?$filter=ReferencedEntity eq 'systemuser' and ReferencingAttribute eq 'regardingobjectid'");
   CHECK(none.json().find("value")->as_array().empty());
-  CHECK(client.get("EntityDefinitions(LogicalName='phonecall')/ManyToOneRelationships?$filter=Nope eq 'x'").status == 400);
+  CHECK(client
+            .get("EntityDefinitions(LogicalName='phonecall')/ManyToOneRelationships?$filter=Nope "
+                 "eq 'x'")
+            .status == 400);
 }
 
 TEST_CASE("WhoAmI names the caller's user, business unit and organization", "[http][metadata]") {
@@ -223,7 +259,8 @@ TEST_CASE("WhoAmI names the caller's user, business unit and organization", "[ht
     CHECK(opencloser::is_guid(body.find(key)->as_string()));
   }
   // Rows created without an owner are owned by that user.
-  const auto created = client.post("accounts", json::object{{"name", "Owned"}}, {{"Prefer", "return=representation"}});
+  const auto created = client.post("accounts", json::object{{"name", "Owned"}},
+                                   {{"Prefer", "return=representation"}});
   REQUIRE(created.status == 201);
   CHECK(created.json().find("_ownerid_value")->as_string() == body.find("UserId")->as_string());
 }

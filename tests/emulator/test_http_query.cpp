@@ -14,7 +14,7 @@ namespace {
 
 const std::string first_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11";
 const std::string dnc_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a12";  // seeded in upper case
-constexpr std::size_t demo_queue_rows = 23;                           // 3 written + 20 generated
+constexpr std::size_t demo_queue_rows = 23;                          // 3 written + 20 generated
 
 json::array rows_of(const http_reply& r) {
   REQUIRE(r.status == 200);
@@ -39,26 +39,32 @@ TEST_CASE("a collection GET filters, selects, orders and limits", "[http][query]
   SECTION("everything, with the OData envelope and an ETag on each row") {
     const auto r = client.get("acme_callqueues");
     const auto body = r.json();
-    CHECK(body.find("@odata.context")->as_string() == e.origin + "/api/data/v9.2/$metadata#acme_callqueues");
+    CHECK(body.find("@odata.context")->as_string() ==
+          e.origin + "/api/data/v9.2/$metadata#acme_callqueues");
     CHECK_FALSE(body.contains("@odata.nextLink"));
     const auto rows = rows_of(r);
     CHECK(rows.size() == demo_queue_rows);
     for (const auto& row : rows)
-      CHECK(row.find("@odata.etag")->as_string() == "W/\"" + std::to_string(row.find("versionnumber")->as_int()) + "\"");
+      CHECK(row.find("@odata.etag")->as_string() ==
+            "W/\"" + std::to_string(row.find("versionnumber")->as_int()) + "\"");
   }
   SECTION("$filter on a boolean, case-insensitive strings, lookups and null") {
-    CHECK(ids_of(rows_of(client.get("acme_callqueues?$filter=acme_dnc eq true"))) == std::vector<std::string>{dnc_row});
+    CHECK(ids_of(rows_of(client.get("acme_callqueues?$filter=acme_dnc eq true"))) ==
+          std::vector<std::string>{dnc_row});
     CHECK(ids_of(rows_of(client.get("acme_callqueues?$filter=acme_phone eq '+15555550142'"))) ==
           std::vector<std::string>{first_row});
-    CHECK(rows_of(client.get("acme_callqueues?$filter=acme_tz eq 'AMERICA/CHICAGO'")).size() == demo_queue_rows - 1);
+    CHECK(rows_of(client.get("acme_callqueues?$filter=acme_tz eq 'AMERICA/CHICAGO'")).size() ==
+          demo_queue_rows - 1);
     CHECK(rows_of(client.get("acme_callqueues?$filter=acme_tz eq null")).size() == 1);
-    CHECK(rows_of(client.get("acme_callqueues?$filter=_acme_accountid_value eq 5A1E0C6D-1111-4A2B-9C3D-000000000001 and acme_dnc eq false"))
+    CHECK(rows_of(client.get("acme_callqueues?$filter=_acme_accountid_value eq "
+                             "5A1E0C6D-1111-4A2B-9C3D-000000000001 and acme_dnc eq false"))
               .size() == 21);
     CHECK(ids_of(rows_of(client.get("acme_callqueues?$filter=acme_callqueueid eq " + dnc_row))) ==
           std::vector<std::string>{dnc_row});
   }
   SECTION("$select returns exactly the selected columns, unset ones as null") {
-    const auto rows = rows_of(client.get("acme_callqueues?$filter=acme_dnc eq true&$select=acme_phone,acme_notes"));
+    const auto rows = rows_of(
+        client.get("acme_callqueues?$filter=acme_dnc eq true&$select=acme_phone,acme_notes"));
     REQUIRE(rows.size() == 1);
     std::vector<std::string> keys;
     for (const auto& [k, v] : rows[0].as_object()) keys.push_back(k);
@@ -67,7 +73,8 @@ TEST_CASE("a collection GET filters, selects, orders and limits", "[http][query]
     CHECK(rows[0].find("acme_phone")->as_string() == "+15555550143");
   }
   SECTION("$orderby desc with $top") {
-    const auto rows = rows_of(client.get("acme_callqueues?$select=acme_phone&$orderby=acme_phone desc&$top=3"));
+    const auto rows =
+        rows_of(client.get("acme_callqueues?$select=acme_phone&$orderby=acme_phone desc&$top=3"));
     REQUIRE(rows.size() == 3);
     CHECK(rows[0].find("acme_phone")->as_string() == "+15555550144");
     CHECK(rows[1].find("acme_phone")->as_string() == "+15555550143");
@@ -75,9 +82,11 @@ TEST_CASE("a collection GET filters, selects, orders and limits", "[http][query]
     CHECK(rows_of(client.get("acme_callqueues?$top=0")).empty());
   }
   SECTION("unsupported options and unknown properties → 400 with a Dataverse error") {
-    for (const char* bad : {"acme_callqueues?$skip=1", "acme_callqueues?$count=true", "acme_callqueues?$select=acme_nosuch",
-                            "acme_callqueues?$orderby=acme_nosuch", "acme_callqueues?$filter=acme_phone eq 'a' or acme_dnc eq true",
-                            "acme_callqueues?$top=-1", "acme_callqueues?$filter=contains(acme_phone,'5')"}) {
+    for (const char* bad :
+         {"acme_callqueues?$skip=1", "acme_callqueues?$count=true",
+          "acme_callqueues?$select=acme_nosuch", "acme_callqueues?$orderby=acme_nosuch",
+          "acme_callqueues?$filter=acme_phone eq 'a' or acme_dnc eq true",
+          "acme_callqueues?$top=-1", "acme_callqueues?$filter=contains(acme_phone,'5')"}) {
       INFO(bad);
       const auto r = client.get(bad);
       CHECK(r.status == 400);
@@ -91,7 +100,8 @@ TEST_CASE("a collection GET filters, selects, orders and limits", "[http][query]
 TEST_CASE("odata.maxpagesize pages follow @odata.nextLink to the end", "[http][query]") {
   running_emulator e;
   auto client = e.client();
-  const std::string query = "acme_callqueues?$select=acme_callqueueid,acme_phone&$orderby=acme_phone asc";
+  const std::string query =
+      "acme_callqueues?$select=acme_callqueueid,acme_phone&$orderby=acme_phone asc";
   const auto all = ids_of(rows_of(client.get(query)));
   REQUIRE(all.size() == demo_queue_rows);
 
@@ -129,8 +139,10 @@ TEST_CASE("odata.maxpagesize pages follow @odata.nextLink to the end", "[http][q
     const auto first_ids = ids_of(rows_of(page1));
     // Delete one row of the first page and move another to the very end of the order.
     REQUIRE(client.del("acme_callqueues(" + first_ids[1] + ")").status == 204);
-    REQUIRE(client.patch("acme_callqueues(" + first_ids[2] + ")", json::object{{"acme_phone", "+19999999999"}},
-                         {{"If-Match", "*"}}).status == 204);
+    REQUIRE(client
+                .patch("acme_callqueues(" + first_ids[2] + ")",
+                       json::object{{"acme_phone", "+19999999999"}}, {{"If-Match", "*"}})
+                .status == 204);
     const auto page2 = client.get(target_of_url(body.find("@odata.nextLink")->as_string()),
                                   {{"Prefer", "odata.maxpagesize=5"}});
     CHECK(ids_of(rows_of(page2)) == std::vector<std::string>(all.begin() + 5, all.begin() + 10));
@@ -140,7 +152,8 @@ TEST_CASE("odata.maxpagesize pages follow @odata.nextLink to the end", "[http][q
   }
 }
 
-TEST_CASE("GET by id finds rows case-insensitively and answers 404 in Dataverse's shape", "[http][query]") {
+TEST_CASE("GET by id finds rows case-insensitively and answers 404 in Dataverse's shape",
+          "[http][query]") {
   running_emulator e;
   auto client = e.client();
   const auto r = client.get("acme_callqueues(0B6F2C1E-9D1A-4C55-A3F2-6E7D8C9B0A11)");

@@ -15,7 +15,6 @@ namespace json = opencloser::json;
 
 namespace {
 
-
 /// The emulator still answers a normal request on a new connection.
 void check_still_serving(const running_emulator& e) {
   auto client = e.client();
@@ -37,7 +36,8 @@ TEST_CASE("one keep-alive connection serves many requests", "[http][robustness]"
   running_emulator e;
   auto client = e.client();
   for (int i = 0; i < 150; ++i) {
-    const auto patch = client.patch("acme_callqueues(" + queue_row + ")", json::object{{"acme_attempts", i}}, {{"If-Match", "*"}});
+    const auto patch = client.patch("acme_callqueues(" + queue_row + ")",
+                                    json::object{{"acme_attempts", i}}, {{"If-Match", "*"}});
     REQUIRE(patch.status == 204);
     const auto read = client.get("acme_callqueues(" + queue_row + ")?$select=acme_attempts");
     REQUIRE(read.status == 200);
@@ -46,7 +46,8 @@ TEST_CASE("one keep-alive connection serves many requests", "[http][robustness]"
   CHECK(e.admin("GET", "state").json().find("counters")->find("requests")->as_int() == 300);
 }
 
-TEST_CASE("32 concurrent connections × 50 requests are all answered correctly", "[http][robustness]") {
+TEST_CASE("32 concurrent connections × 50 requests are all answered correctly",
+          "[http][robustness]") {
   auto options = default_options();
   options.io_threads = 4;
   running_emulator e(options);
@@ -69,13 +70,15 @@ TEST_CASE("32 concurrent connections × 50 requests are all answered correctly",
       try {
         auto client = e.client();
         const auto id = id_of(t);
-        auto r = client.post("accounts", json::object{{"accountid", id}, {"name", "t" + std::to_string(t) + "-0"}});
+        auto r = client.post(
+            "accounts", json::object{{"accountid", id}, {"name", "t" + std::to_string(t) + "-0"}});
         if (r.status != 204) problem("POST " + std::to_string(r.status));
         ++answered;
         for (int n = 1; n < per_thread; ++n) {
           const auto name = "t" + std::to_string(t) + "-" + std::to_string((n + 1) / 2);
           if (n % 2 == 1) {
-            r = client.patch("accounts(" + id + ")", json::object{{"name", name}}, {{"If-Match", "*"}});
+            r = client.patch("accounts(" + id + ")", json::object{{"name", name}},
+                             {{"If-Match", "*"}});
             if (r.status != 204) problem("PATCH " + std::to_string(r.status));
           } else {
             r = client.get("accounts(" + id + ")?$select=name");
@@ -99,7 +102,8 @@ TEST_CASE("32 concurrent connections × 50 requests are all answered correctly",
     for (int t = 0; t < threads; ++t)
       if (id == id_of(t)) {
         ++found;
-        CHECK(row.find("name")->as_string() == "t" + std::to_string(t) + "-" + std::to_string(per_thread / 2));
+        CHECK(row.find("name")->as_string() ==
+              "t" + std::to_string(t) + "-" + std::to_string(per_thread / 2));
       }
   }
   CHECK(found == threads);
@@ -116,13 +120,15 @@ TEST_CASE("pipelined requests are answered in order", "[http][robustness]") {
   const auto get = client.headers_for("GET", false, {});
   const auto post = client.headers_for("POST", true, {});
   const std::string created = "b1b1b1b1-0000-4000-8000-000000000001";
-  std::string bytes = c.serialize_request("GET", api_target("accounts(" + account_row + ")"), get) +
-                      c.serialize_request("POST", api_target("accounts"), post,
-                                          R"({"accountid":")" + created + R"(","name":"Pipelined"})") +
-                      c.serialize_request("GET", api_target("WhoAmI"), get) +
-                      c.serialize_request("GET", api_target("accounts(" + created + ")?$select=name"), get);
+  std::string bytes =
+      c.serialize_request("GET", api_target("accounts(" + account_row + ")"), get) +
+      c.serialize_request("POST", api_target("accounts"), post,
+                          R"({"accountid":")" + created + R"(","name":"Pipelined"})") +
+      c.serialize_request("GET", api_target("WhoAmI"), get) +
+      c.serialize_request("GET", api_target("accounts(" + created + ")?$select=name"), get);
   REQUIRE(c.send_raw(bytes));
-  const auto first = c.read_reply(), second = c.read_reply(), third = c.read_reply(), fourth = c.read_reply();
+  const auto first = c.read_reply(), second = c.read_reply(), third = c.read_reply(),
+             fourth = c.read_reply();
   REQUIRE(first);
   REQUIRE(second);
   REQUIRE(third);
@@ -135,7 +141,8 @@ TEST_CASE("pipelined requests are answered in order", "[http][robustness]") {
   CHECK(client.get("WhoAmI").status == 200);  // and the connection goes on
 }
 
-TEST_CASE("bad requests get a Dataverse-style 400 and the connection keeps serving", "[http][robustness]") {
+TEST_CASE("bad requests get a Dataverse-style 400 and the connection keeps serving",
+          "[http][robustness]") {
   running_emulator e;
   auto client = e.client();
   const auto accounts_before = e.tables().find("account")->as_array().size();
@@ -153,8 +160,8 @@ TEST_CASE("bad requests get a Dataverse-style 400 and the connection keeps servi
   }
   SECTION("malformed $filter") {
     for (const char* bad : {"accounts?$filter=name eq", "accounts?$filter=name eq 'unterminated",
-                            "accounts?$filter=(name eq 'x')", "accounts?$filter=name lt 'x'", "accounts?$filter=nosuch eq 1",
-                            "accounts?$filter=name eq 'x' and"}) {
+                            "accounts?$filter=(name eq 'x')", "accounts?$filter=name lt 'x'",
+                            "accounts?$filter=nosuch eq 1", "accounts?$filter=name eq 'x' and"}) {
       INFO(bad);
       check_dataverse_400(client.get(bad));
     }
@@ -199,12 +206,14 @@ TEST_CASE("a body over max_body_bytes gets a 400 and changes nothing", "[http][r
   check_still_serving(e);
 }
 
-TEST_CASE("bytes that are not HTTP, and a huge header, do not take the emulator down", "[http][robustness]") {
+TEST_CASE("bytes that are not HTTP, and a huge header, do not take the emulator down",
+          "[http][robustness]") {
   running_emulator e;
 
   SECTION("garbage bytes: a 400 or a clean close") {
     auto c = e.connect();
-    static constexpr char garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n";
+    static constexpr char garbage[] =
+        "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n";
     REQUIRE(c.send_raw(std::string(garbage, sizeof garbage - 1)));
     const auto rest = c.read_until_closed();
     if (!rest.empty()) {
@@ -220,7 +229,8 @@ TEST_CASE("bytes that are not HTTP, and a huge header, do not take the emulator 
   }
   SECTION("a 100 KB header") {
     auto c = e.connect();
-    const auto r = c.try_request("GET", api_target("WhoAmI"), {{"X-Huge", std::string(100 * 1024, 'h')}});
+    const auto r =
+        c.try_request("GET", api_target("WhoAmI"), {{"X-Huge", std::string(100 * 1024, 'h')}});
     REQUIRE(r);
     check_dataverse_400(*r);
     CHECK(r->error_message().find("headers") != std::string::npos);
@@ -228,7 +238,8 @@ TEST_CASE("bytes that are not HTTP, and a huge header, do not take the emulator 
   }
   SECTION("a connection closed halfway through a request") {
     auto c = e.connect();
-    REQUIRE(c.send_raw("POST /api/data/v9.2/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"na"));
+    REQUIRE(c.send_raw(
+        "POST /api/data/v9.2/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"na"));
   }
   check_still_serving(e);
 }
@@ -236,7 +247,8 @@ TEST_CASE("bytes that are not HTTP, and a huge header, do not take the emulator 
 TEST_CASE("requests outside the service root and unknown sets get 404", "[http][robustness]") {
   running_emulator e;
   auto client = e.client();
-  const auto outside = client.connection().request("GET", "/nothing/here", client.headers_for("GET", false, {}));
+  const auto outside =
+      client.connection().request("GET", "/nothing/here", client.headers_for("GET", false, {}));
   CHECK(outside.status == 404);
   CHECK(!outside.error_code().empty());
   const auto unknown = client.get("acme_nosuchsets");

@@ -13,8 +13,9 @@ namespace json = opencloser::json;
 
 namespace {
 
-
-json::value counters(const running_emulator& e) { return *e.admin("GET", "state").json().find("counters"); }
+json::value counters(const running_emulator& e) {
+  return *e.admin("GET", "state").json().find("counters");
+}
 
 std::int64_t retry_after(const http_reply& r) {
   const auto value = r.header("Retry-After");
@@ -24,7 +25,8 @@ std::int64_t retry_after(const http_reply& r) {
 
 }  // namespace
 
-TEST_CASE("more than 20 requests in 2 s → 429 0x80072322 with Retry-After, nothing changes", "[http][throttling]") {
+TEST_CASE("more than 20 requests in 2 s → 429 0x80072322 with Retry-After, nothing changes",
+          "[http][throttling]") {
   auto options = default_options();
   options.seeds.push_back(opencloser::testing::fixture("emulator/http/throttle_seed.json"));
   running_emulator e(options);
@@ -38,7 +40,8 @@ TEST_CASE("more than 20 requests in 2 s → 429 0x80072322 with Retry-After, not
   const auto refused = client.get("WhoAmI");
   REQUIRE(refused.status == 429);
   CHECK(refused.error_code() == "0x80072322");
-  CHECK(refused.error_message() == "Number of requests exceeded the limit of 20 over time window of 2 seconds.");
+  CHECK(refused.error_message() ==
+        "Number of requests exceeded the limit of 20 over time window of 2 seconds.");
   const auto wait_s = retry_after(refused);
   CHECK(wait_s >= 1);
   CHECK(wait_s <= 2);
@@ -47,7 +50,8 @@ TEST_CASE("more than 20 requests in 2 s → 429 0x80072322 with Retry-After, not
 
   // A throttled write has no effect.
   const std::string id = "ffffffff-0000-4000-8000-000000000429";
-  const auto write = client.post("accounts", json::object{{"accountid", id}, {"name", "throttled"}});
+  const auto write =
+      client.post("accounts", json::object{{"accountid", id}, {"name", "throttled"}});
   CHECK(write.status == 429);
   CHECK(e.dumped_row("account", id).is_null());
   const auto c = counters(e);
@@ -70,7 +74,8 @@ TEST_CASE("more than 20 requests in 2 s → 429 0x80072322 with Retry-After, not
   CHECK(client.get("WhoAmI").status == 200);
 }
 
-TEST_CASE("throttling limits from the options, a fixed Retry-After, and $batch counting once", "[http][throttling]") {
+TEST_CASE("throttling limits from the options, a fixed Retry-After, and $batch counting once",
+          "[http][throttling]") {
   auto options = default_options();
   options.throttle_requests = 3;
   options.throttle_window_s = 2;
@@ -81,16 +86,20 @@ TEST_CASE("throttling limits from the options, a fixed Retry-After, and $batch c
       "--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
       "GET WhoAmI HTTP/1.1\r\n\r\n\r\n"
       "--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
-      "GET accounts(" + account_row + ") HTTP/1.1\r\n\r\n\r\n"
+      "GET accounts(" +
+      account_row +
+      ") HTTP/1.1\r\n\r\n\r\n"
       "--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
       "GET teams HTTP/1.1\r\n\r\n\r\n--b--\r\n";
-  CHECK(client.send("POST", "$batch", batch, {{"Content-Type", "multipart/mixed; boundary=b"}}).status == 200);
+  CHECK(client.send("POST", "$batch", batch, {{"Content-Type", "multipart/mixed; boundary=b"}})
+            .status == 200);
   CHECK(client.get("WhoAmI").status == 200);
   CHECK(client.get("WhoAmI").status == 200);
   const auto refused = client.get("WhoAmI");
   REQUIRE(refused.status == 429);
   CHECK(retry_after(refused) == 7);
-  CHECK(refused.error_message() == "Number of requests exceeded the limit of 3 over time window of 2 seconds.");
+  CHECK(refused.error_message() ==
+        "Number of requests exceeded the limit of 3 over time window of 2 seconds.");
 }
 
 TEST_CASE("PUT /_emulator/config changes the throttling limits at run time", "[http][throttling]") {
@@ -99,17 +108,20 @@ TEST_CASE("PUT /_emulator/config changes the throttling limits at run time", "[h
   CHECK(client.get("WhoAmI").status == 200);
 
   SECTION("valid limits apply to the next request") {
-    REQUIRE(e.admin("PUT", "config", R"({"throttling": {"requests": 2, "window_s": 1}})").status == 200);
+    REQUIRE(e.admin("PUT", "config", R"({"throttling": {"requests": 2, "window_s": 1}})").status ==
+            200);
     // The request before the change still counts in the window.
     CHECK(client.get("WhoAmI").status == 200);
     const auto refused = client.get("WhoAmI");
     CHECK(refused.status == 429);
-    CHECK(refused.error_message() == "Number of requests exceeded the limit of 2 over time window of 1 seconds.");
+    CHECK(refused.error_message() ==
+          "Number of requests exceeded the limit of 2 over time window of 1 seconds.");
     CHECK(retry_after(refused) == 1);
   }
   SECTION("invalid config → 400 and nothing changes") {
-    for (const char* bad : {R"({"throttling": {"requests": -1}})", R"({"throttling": {"bogus": 1}})",
-                            R"({"throttling": {"requests": 1}, "nope": 1})", R"({"dop_hint": "4"})", "[1]", "{"}) {
+    for (const char* bad :
+         {R"({"throttling": {"requests": -1}})", R"({"throttling": {"bogus": 1}})",
+          R"({"throttling": {"requests": 1}, "nope": 1})", R"({"dop_hint": "4"})", "[1]", "{"}) {
       INFO(bad);
       const auto r = e.admin("PUT", "config", bad);
       CHECK(r.status == 400);
@@ -171,17 +183,22 @@ TEST_CASE("simulated execution time above exec_ms → 429 0x80072321", "[http][t
   options.throttle_window_s = 2;
   running_emulator e(options);
   auto client = e.client();
-  REQUIRE(e.admin("POST", "faults", R"({"id": "slow", "match": {"path": "^WhoAmI$"}, "action": "latency", "latency_ms": 150})")
-              .status == 200);
+  REQUIRE(
+      e.admin(
+           "POST", "faults",
+           R"({"id": "slow", "match": {"path": "^WhoAmI$"}, "action": "latency", "latency_ms": 150})")
+          .status == 200);
   CHECK(client.get("WhoAmI").status == 200);
   const auto refused = client.get("WhoAmI");
   REQUIRE(refused.status == 429);
   CHECK(refused.error_code() == "0x80072321");
-  CHECK(refused.error_message().starts_with("Combined execution time of incoming requests exceeded limit of 100 milliseconds"));
+  CHECK(refused.error_message().starts_with(
+      "Combined execution time of incoming requests exceeded limit of 100 milliseconds"));
   CHECK(retry_after(refused) >= 1);
 }
 
-TEST_CASE("global latency and a $batch's summed operation latency count as execution time", "[http][throttling]") {
+TEST_CASE("global latency and a $batch's summed operation latency count as execution time",
+          "[http][throttling]") {
   auto options = default_options();
   options.throttle_exec_ms = 100;
   options.throttle_window_s = 2;
@@ -195,11 +212,15 @@ TEST_CASE("global latency and a $batch's summed operation latency count as execu
     CHECK(client.get("WhoAmI").error_code() == "0x80072321");
   }
   SECTION("two inner latency faults of 60 ms in one batch") {
-    REQUIRE(e.admin("POST", "faults", R"({"match": {"inner": true}, "action": "latency", "latency_ms": 60, "times": 2})")
-                .status == 200);
-    const std::string part = "--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
-                             "GET WhoAmI HTTP/1.1\r\n\r\n\r\n";
-    const auto batch = client.send("POST", "$batch", part + part + "--b--\r\n", {{"Content-Type", "multipart/mixed; boundary=b"}});
+    REQUIRE(
+        e.admin("POST", "faults",
+                R"({"match": {"inner": true}, "action": "latency", "latency_ms": 60, "times": 2})")
+            .status == 200);
+    const std::string part =
+        "--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+        "GET WhoAmI HTTP/1.1\r\n\r\n\r\n";
+    const auto batch = client.send("POST", "$batch", part + part + "--b--\r\n",
+                                   {{"Content-Type", "multipart/mixed; boundary=b"}});
     CHECK(batch.status == 200);
     CHECK(client.get("WhoAmI").error_code() == "0x80072321");
   }

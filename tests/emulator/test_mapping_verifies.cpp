@@ -24,7 +24,8 @@ dataverse::verification_step verify(const running_emulator& emu, const mapping_a
       const auto reply = client.get("/api/data/v9.2/" + request.relative_url);
       INFO(request.relative_url << " → " << reply.status << " " << reply.body);
       REQUIRE((reply.status == 200 || reply.status == 404));
-      answers[request.relative_url] = {reply.status, reply.status == 200 ? reply.json() : json::value()};
+      answers[request.relative_url] = {reply.status,
+                                       reply.status == 200 ? reply.json() : json::value()};
     }
   }
   FAIL("the verifier kept asking for more requests");
@@ -64,9 +65,10 @@ TEST_CASE("verification over HTTP names a column and a table the emulator lacks"
   CHECK_THAT(missing, Contains("acme_no_such_column") && Contains("acme_no_such_table"));
 }
 
-TEST_CASE("the shipped config/dataverse_mapping.json is approved and verifies against "
-          "config/emulator-seed.json",
-          "[http][verification]") {
+TEST_CASE(
+    "the shipped config/dataverse_mapping.json is approved and verifies against "
+    "config/emulator-seed.json",
+    "[http][verification]") {
   const std::string config = std::string(OPENCLOSER_TEST_FIXTURES) + "/../../config/";
   emulator::emulator_options options;
   options.seeds = {config + "emulator-seed.json"};

@@ -98,9 +98,8 @@ TEST_CASE("discovered mapping: meta is reset to unapproved with discovered_at = 
   CHECK(at(meta, "schema_version") == json::value("slice2-mapping-v1"));
   CHECK(at(meta, "dataverse_env_url") == json::value("https://acme.crm.dynamics.com"));
   // The scaffold's `_meta._comment` is an unknown key: dropped.
-  CHECK(keys_of(meta) ==
-        std::vector<std::string>{"schema_version", "discovered_at", "dataverse_env_url",
-                                 "approved"});
+  CHECK(keys_of(meta) == std::vector<std::string>{"schema_version", "discovered_at",
+                                                  "dataverse_env_url", "approved"});
 }
 
 TEST_CASE("discovered mapping: regarding entries are replaced in place with the live property",
@@ -205,16 +204,14 @@ TEST_CASE("discovered mapping: unknown keys are dropped at every level", "[mappi
   })"));
   const auto bytes =
       json::write_artifact(discovered_mapping_json(scaffold, live_for(scaffold), false, now));
-  for (const char* unknown :
-       {"_comment", "unknown_meta", "unknown_entity", "unknown_field", "unknown_option",
-        "unknown_root"}) {
+  for (const char* unknown : {"_comment", "unknown_meta", "unknown_entity", "unknown_field",
+                              "unknown_option", "unknown_root"}) {
     INFO(unknown);
     CHECK(bytes.find(unknown) == std::string::npos);
   }
 }
 
-TEST_CASE("discovered mapping: the written file loads again with every entry",
-          "[mapping_writer]") {
+TEST_CASE("discovered mapping: the written file loads again with every entry", "[mapping_writer]") {
   const auto scaffold = load_mapping_artifact(fixture("emulator/acme_mapping.json"));
   const auto doc = discovered_mapping_json(scaffold, live_for(scaffold), true, now);
   temp_dir dir;
@@ -273,11 +270,11 @@ TEST_CASE("discovered mapping: the file is in the artifact encoding and determin
 
 TEST_CASE("discovered mapping: writing over the scaffold replaces it", "[mapping_writer]") {
   temp_dir dir;
-  const auto path = dir.write("dataverse_mapping.json",
-                              read_file(fixture("emulator/acme_mapping.json")));
+  const auto path =
+      dir.write("dataverse_mapping.json", read_file(fixture("emulator/acme_mapping.json")));
   const auto scaffold = load_mapping_artifact(path);
-  const auto reloaded =
-      write_discovered_mapping(path, discovered_mapping_json(scaffold, live_for(scaffold), true, now));
+  const auto reloaded = write_discovered_mapping(
+      path, discovered_mapping_json(scaffold, live_for(scaffold), true, now));
   CHECK_FALSE(reloaded.meta.approved);
   CHECK_FALSE(load_mapping_artifact(path).meta.approved);
   CHECK(read_file(path).find("_comment") == std::string::npos);

@@ -118,8 +118,9 @@ TEST_CASE("retry: 429 with Retry-After: 5 then 200 → one 5 s sleep, retry coun
   CHECK(r.final == succeeded);
 }
 
-TEST_CASE("retry: 429 with Retry-After: 60 forever → 6 calls, sleeps [60 × 5], exhausted (300 s budget)",
-          "[retry]") {
+TEST_CASE(
+    "retry: 429 with Retry-After: 60 forever → 6 calls, sleeps [60 × 5], exhausted (300 s budget)",
+    "[retry]") {
   const auto r = drive(forever(status(429, "60")));
   CHECK(r.calls == 6);
   CHECK(r.sleeps == std::vector<double>(5, 60));
@@ -135,16 +136,19 @@ TEST_CASE("retry: 429 without a usable Retry-After → sleep 5", "[retry]") {
 }
 
 TEST_CASE("retry: a 429 does not consume max_retries", "[retry]") {
-  const auto r = drive(sequence({status(429, "1"), status(503), status(503), status(503), status(503)}));
+  const auto r =
+      drive(sequence({status(429, "1"), status(503), status(503), status(503), status(503)}));
   CHECK(r.calls == 5);
   CHECK(r.sleeps == std::vector<double>{1, 1, 2, 4});
   CHECK(r.final == exhausted);
 }
 
-TEST_CASE("retry: the throttle budget is cumulative, a wait equal to what remains is granted", "[retry]") {
+TEST_CASE("retry: the throttle budget is cumulative, a wait equal to what remains is granted",
+          "[retry]") {
   retry_settings settings;
   settings.max_throttle_wait_seconds = 10;
-  const auto r = drive(sequence({status(429, "4"), status(429, "6"), status(429, "0.5")}), settings);
+  const auto r =
+      drive(sequence({status(429, "4"), status(429, "6"), status(429, "0.5")}), settings);
   CHECK(r.calls == 3);
   CHECK(r.sleeps == std::vector<double>{4, 6});
   CHECK(r.final == exhausted);
@@ -158,15 +162,17 @@ TEST_CASE("retry: transport failures", "[retry]") {
     CHECK(r.final == succeeded);
   }
   SECTION("transient kinds") {
-    for (const auto f : {transport_failure::dns, transport_failure::connect, transport_failure::timeout,
-                         transport_failure::eof, transport_failure::tls, transport_failure::cancelled}) {
+    for (const auto f :
+         {transport_failure::dns, transport_failure::connect, transport_failure::timeout,
+          transport_failure::eof, transport_failure::tls, transport_failure::cancelled}) {
       INFO(transport_failure_name(f));
       CHECK(classify(failed(f)) == outcome_class::transient);
       CHECK(drive(forever(failed(f))).final == exhausted);
     }
   }
   SECTION("permanent kinds: certificate, malformed, refused URL") {
-    for (const auto f : {transport_failure::tls_certificate, transport_failure::malformed, transport_failure::invalid_url}) {
+    for (const auto f : {transport_failure::tls_certificate, transport_failure::malformed,
+                         transport_failure::invalid_url}) {
       INFO(transport_failure_name(f));
       const auto r = drive(forever(failed(f)));
       CHECK(r.calls == 1);
@@ -199,7 +205,8 @@ TEST_CASE("retry: max_retries 0 → one attempt only", "[retry]") {
   CHECK(r.final == exhausted);
 }
 
-TEST_CASE("retry: 401 then 200 → one token refetch, no retry counted, 401 twice → permanent", "[retry]") {
+TEST_CASE("retry: 401 then 200 → one token refetch, no retry counted, 401 twice → permanent",
+          "[retry]") {
   const auto once = drive(sequence({status(401), status(200)}));
   CHECK(once.calls == 2);
   CHECK(once.token_refreshes == 1);
@@ -242,8 +249,10 @@ TEST_CASE("retry: status classes", "[retry]") {
   CHECK(classify_status(204) == outcome_class::success);
   CHECK(classify_status(429) == outcome_class::throttled);
   CHECK(classify_status(408) == outcome_class::transient);
-  for (const int code : {500, 502, 503, 504, 599}) CHECK(classify_status(code) == outcome_class::transient);
-  for (const int code : {501, 505, 400, 401, 404, 412, 304, 600}) CHECK(classify_status(code) == outcome_class::permanent);
+  for (const int code : {500, 502, 503, 504, 599})
+    CHECK(classify_status(code) == outcome_class::transient);
+  for (const int code : {501, 505, 400, 401, 404, 412, 304, 600})
+    CHECK(classify_status(code) == outcome_class::permanent);
 }
 
 TEST_CASE("retry: Retry-After parsing accepts delta-seconds only", "[retry]") {
