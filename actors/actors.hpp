@@ -3,9 +3,9 @@
 // thin shells: they receive a message, call the pure logic beside them, and send a message.
 // Only this header and `*_actor.*` files include CAF.
 //
-// Built so far: the Dataverse gateway, the queue loader, the call simulator and the redactor.
-// The rest of the session pipeline (writeback_planner, dataverse_emitter, supervisor) follows
-// in issue 4; its design is in docs/architecture.md.
+// Built so far: the Dataverse gateway, the queue loader, the call simulator, the redactor and
+// the emitter's claim. The rest (writeback_planner, the emitter's write-back, supervisor)
+// follows in issue 4; its design is in docs/architecture.md.
 
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
