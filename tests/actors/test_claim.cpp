@@ -6,8 +6,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <algorithm>
@@ -15,14 +13,9 @@
 #include <memory>
 
 #include "actors/dataverse_emitter/dataverse_emitter_actor.hpp"
-#include "actors/dataverse_gateway/dataverse_gateway_actor.hpp"
 #include "adapters/dataverse/dataverse_requests.hpp"
 #include "adapters/dataverse/dataverse_responses.hpp"
-#include "adapters/http/http_client.hpp"
-#include "adapters/mapping/mapping_artifact.hpp"
-#include "adapters/oauth/token_provider.hpp"
-#include "emulator/dataverse_emulator.hpp"
-#include "messages/type_registry.hpp"
+#include "tests/actors/emulated_dataverse.hpp"
 
 using namespace opencloser;
 
@@ -42,47 +35,14 @@ json::value patch_fault(std::string_view action, std::int64_t times, std::string
       std::string(extra) + "}]");
 }
 
-struct claim_fixture {
-  emulator::dataverse_emulator emu;
-  std::unique_ptr<http_client> http;
-  std::unique_ptr<token_provider> tokens;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  dataverse::resolved_mapping mapping;
-  dataverse_gateway_actor gateway;
+struct claim_fixture : testing::emulated_dataverse {
+  dataverse::resolved_mapping mapping = testing::acme_mapping();
   dataverse_emitter_actor emitter;
 
-  claim_fixture() {
-    emulator::emulator_options options;
-    options.seeds = {std::string(OPENCLOSER_TEST_FIXTURES) + "/emulator/demo_seed.json"};
-    emu.start(options);
-    http = std::make_unique<http_client>();
-    const auto& seed = emu.seed();
-    tokens = std::make_unique<token_provider>(
-        *http, oauth_credentials{seed.tenant_id, seed.clients.front().client_id,
-                                 seed.clients.front().client_secret, emu.origin(), emu.origin()});
-    register_message_types(cfg);
-    cfg.set("scheduler.max-threads", 2);
-    sys = std::make_unique<caf::actor_system>(cfg);
-    retry_settings retry;
-    retry.backoff_seconds = {0.01};
-    gateway = sys->spawn(dataverse_gateway,
-                         dataverse_gateway_config{http.get(), tokens.get(), emu.origin(), retry,
-                                                  std::chrono::milliseconds(10'000)});
-    mapping = dataverse::resolve_from_artifact(
-        load_mapping_artifact(std::string(OPENCLOSER_TEST_FIXTURES) +
-                              "/emulator/acme_mapping.json"),
-        true);
-    mapping.name_table_primary_name = "name";  // the live PrimaryNameAttribute of account
+  claim_fixture() : emulated_dataverse(0.01) {
     emitter = sys->spawn(dataverse_emitter, dataverse_emitter_config{gateway, mapping});
   }
-  ~claim_fixture() {
-    caf::anon_send_exit(emitter, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
-    sys.reset();
-    tokens.reset();
-    http.reset();
-  }
+  ~claim_fixture() { stop(emitter); }
 
   /// The row as the queue loader loads it (its `$select`, its ETag): the claim's input.
   claim_order load(const std::string& sid = session) {
@@ -104,14 +64,7 @@ struct claim_fixture {
     return order;
   }
 
-  claim_outcome claim(claim_order order) {
-    caf::scoped_actor self{*sys};
-    claim_outcome outcome;
-    self->request(emitter, caf::infinite, std::move(order))
-        .receive([&](claim_outcome& o) { outcome = std::move(o); },
-                 [&](caf::error& e) { FAIL(sys->render(e)); });
-    return outcome;
-  }
+  claim_outcome claim(claim_order order) { return ask<claim_outcome>(emitter, std::move(order)); }
 
   /// The demo row in the emulator's state dump.
   json::value row_in_dump() const {

@@ -4,63 +4,15 @@
 
 #include <catch2/catch.hpp>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/scoped_actor.hpp>
-
-#include <memory>
-
-#include "actors/dataverse_gateway/dataverse_gateway_actor.hpp"
-#include "adapters/http/http_client.hpp"
-#include "adapters/oauth/token_provider.hpp"
-#include "emulator/dataverse_emulator.hpp"
-#include "messages/type_registry.hpp"
+#include "tests/actors/emulated_dataverse.hpp"
 
 using namespace opencloser;
 
 namespace {
 
-struct gateway_fixture {
-  emulator::dataverse_emulator emu;
-  std::unique_ptr<http_client> http;
-  std::unique_ptr<token_provider> tokens;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  dataverse_gateway_actor gateway;
-
-  gateway_fixture() {
-    emulator::emulator_options options;
-    options.seeds = {std::string(OPENCLOSER_TEST_FIXTURES) + "/emulator/demo_seed.json"};
-    emu.start(options);
-    http = std::make_unique<http_client>();
-    const auto& seed = emu.seed();
-    tokens = std::make_unique<token_provider>(
-        *http, oauth_credentials{seed.tenant_id, seed.clients.front().client_id,
-                                 seed.clients.front().client_secret, emu.origin(), emu.origin()});
-    register_message_types(cfg);
-    cfg.set("scheduler.max-threads", 2);
-    sys = std::make_unique<caf::actor_system>(cfg);
-    retry_settings retry;
-    retry.backoff_seconds = {0.05};
-    gateway = sys->spawn(dataverse_gateway,
-                         dataverse_gateway_config{http.get(), tokens.get(), emu.origin(), retry,
-                                                  std::chrono::milliseconds(5000)});
-  }
-  ~gateway_fixture() {
-    caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
-    sys.reset();  // waits for the actors before the HTTP client goes
-    tokens.reset();
-    http.reset();
-  }
-
-  dataverse_reply call(dataverse_call c) {
-    caf::scoped_actor self{*sys};
-    dataverse_reply reply;
-    self->request(gateway, caf::infinite, std::move(c))
-        .receive([&](dataverse_reply& r) { reply = std::move(r); },
-                 [&](caf::error& e) { FAIL(sys->render(e)); });
-    return reply;
-  }
+/// The gateway under test is the harness's own.
+struct gateway_fixture : testing::emulated_dataverse {
+  dataverse_reply call(dataverse_call c) { return ask<dataverse_reply>(gateway, std::move(c)); }
 };
 
 dataverse_call get(std::string relative_url) {

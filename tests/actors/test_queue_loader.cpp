@@ -4,20 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/scoped_actor.hpp>
-
-#include <memory>
-
-#include "actors/dataverse_gateway/dataverse_gateway_actor.hpp"
 #include "actors/queue_loader/queue_loader_actor.hpp"
-#include "adapters/http/http_client.hpp"
-#include "adapters/mapping/mapping_artifact.hpp"
-#include "adapters/oauth/token_provider.hpp"
 #include "adapters/timezone/os_zone_database.hpp"
-#include "emulator/dataverse_emulator.hpp"
-#include "messages/type_registry.hpp"
+#include "tests/actors/emulated_dataverse.hpp"
 
 using namespace opencloser;
 
@@ -29,59 +18,24 @@ const std::string queue_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11";
 // 2026-05-22 19:00 UTC is 14:00 in Chicago: inside the 09:00–20:00 window.
 constexpr unix_ms frozen_now = 1'779'476'400'000;
 
-struct loader_fixture {
-  emulator::dataverse_emulator emu;
-  std::unique_ptr<http_client> http;
-  std::unique_ptr<token_provider> tokens;
+struct loader_fixture : testing::emulated_dataverse {
   os_zone_database zones;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  dataverse_gateway_actor gateway;
   queue_loader_actor loader;
 
   /// `drop_option`: a `queue_status.*` key removed from the mapping (an unmapped status).
   explicit loader_fixture(const std::string& drop_option = {}) {
-    emulator::emulator_options options;
-    options.seeds = {std::string(OPENCLOSER_TEST_FIXTURES) + "/emulator/demo_seed.json"};
-    emu.start(options);
-    http = std::make_unique<http_client>();
-    const auto& seed = emu.seed();
-    tokens = std::make_unique<token_provider>(
-        *http, oauth_credentials{seed.tenant_id, seed.clients.front().client_id,
-                                 seed.clients.front().client_secret, emu.origin(), emu.origin()});
-    register_message_types(cfg);
-    cfg.set("scheduler.max-threads", 2);
-    sys = std::make_unique<caf::actor_system>(cfg);
-    gateway = sys->spawn(
-        dataverse_gateway,
-        dataverse_gateway_config{
-            http.get(), tokens.get(), emu.origin(), {}, std::chrono::milliseconds(10'000)});
-    auto artifact = load_mapping_artifact(std::string(OPENCLOSER_TEST_FIXTURES) +
-                                          "/emulator/acme_mapping.json");
-    std::erase_if(artifact.option_sets, [&](const auto& o) { return o.key == drop_option; });
-    auto mapping = dataverse::resolve_from_artifact(artifact, true);
-    mapping.name_table_primary_name = "name";  // the live PrimaryNameAttribute of account
-    loader = sys->spawn(
-        queue_loader, queue_loader_config{
-                          gateway, std::move(mapping), {}, {}, &zones, product_clock(frozen_now)});
+    loader = sys->spawn(queue_loader, queue_loader_config{gateway,
+                                                          testing::acme_mapping(drop_option),
+                                                          {},
+                                                          {},
+                                                          &zones,
+                                                          product_clock(frozen_now)});
   }
-  ~loader_fixture() {
-    caf::anon_send_exit(loader, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
-    sys.reset();
-    tokens.reset();
-    http.reset();
-  }
+  ~loader_fixture() { stop(loader); }  // before `zones` goes
 
   load_result load(std::string id, std::string campaign_value = {}) {
-    caf::scoped_actor self{*sys};
-    load_result result;
-    self->request(loader, caf::infinite,
-                  load_order{"ses_00000000000000000000000000000001", "dec_1", std::move(id),
-                             std::move(campaign_value)})
-        .receive([&](load_result& r) { result = std::move(r); },
-                 [&](caf::error& e) { FAIL(sys->render(e)); });
-    return result;
+    return ask<load_result>(loader, load_order{"ses_00000000000000000000000000000001", "dec_1",
+                                               std::move(id), std::move(campaign_value)});
   }
 
   void add_row(const std::string& id, std::string_view extra) {
@@ -92,8 +46,6 @@ struct loader_fixture {
     row.set("acme_callqueueid", id);
     emu.insert_row("acme_callqueue", row);
   }
-
-  std::int64_t writes() const { return emu.state().find("counters")->find("writes")->as_int(); }
 };
 
 }  // namespace
