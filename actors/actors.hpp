@@ -4,8 +4,8 @@
 // Only this header and `*_actor.*` files include CAF.
 //
 // Built so far: the Dataverse gateway, the queue loader, the call simulator, the redactor and
-// the emitter's claim. The rest (writeback_planner, the emitter's write-back, supervisor)
-// follows in issue 4; its design is in docs/architecture.md.
+// the emitter (claim and sequential write-back). The writeback_planner and the supervisor
+// follow in issue 4; the design is in docs/architecture.md.
 
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
@@ -19,6 +19,7 @@
 #include "messages/call.hpp"
 #include "messages/claim.hpp"
 #include "messages/dataverse.hpp"
+#include "messages/emit.hpp"
 #include "messages/inspect.hpp"
 #include "messages/queue_load.hpp"
 
@@ -71,11 +72,15 @@ using redactor_actor = caf::typed_actor<
     caf::replies_to<redact_atom, std::string>::with<redaction_result>>;
 
 /// The Dataverse emitter actor interface: every write the product sends, through the gateway.
-/// (The write-back handlers follow; the claim is first.)
 using dataverse_emitter_actor = caf::typed_actor<
     /// The §6 claim: `If-Match` PATCH to in_progress with this session and attempt + 1, the
     /// 412 re-read and single re-claim, 404 as `__row_deleted__`, and the verification read
     /// after transient exhaustion.
-    caf::replies_to<claim_order>::with<claim_outcome>>;
+    caf::replies_to<claim_order>::with<claim_outcome>,
+    /// The §7.1–§7.4 sequential write-back of the undone operations: pre-write read against
+    /// the active baseline, Phone Call create loop (key pre-query before every POST, duplicate
+    /// key read-back, close), queue status PATCH (412 re-read: applied or conflict), Task
+    /// create loop. Stops at the first conflict, permanent error or transient exhaustion.
+    caf::replies_to<emit_order>::with<emit_outcome>>;
 
 }  // namespace opencloser

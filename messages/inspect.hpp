@@ -10,6 +10,7 @@
 #include "messages/call.hpp"
 #include "messages/claim.hpp"
 #include "messages/dataverse.hpp"
+#include "messages/emit.hpp"
 #include "messages/queue.hpp"
 #include "messages/queue_load.hpp"
 #include "messages/report.hpp"
@@ -227,6 +228,19 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, claim_outcome& x) {
   return f(caf::meta::type_name("claim_outcome"), x.status, x.row_json, x.conflicting_fields,
            x.message, x.counters);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, emit_order& x) {
+  return f(caf::meta::type_name("emit_order"), x.session_id, x.queue_item_id, x.plan,
+           x.baseline_row_json, x.task_owner_set, x.session_warning, x.phone_call_done,
+           x.queue_status_done, x.task_done);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, emit_outcome& x) {
+  return f(caf::meta::type_name("emit_outcome"), x.status, x.results, x.conflicting_fields,
+           x.message, x.phone_call_done, x.queue_status_done, x.task_done, x.counters);
 }
 
 }  // namespace opencloser

@@ -39,7 +39,9 @@ void register_message_types(caf::actor_system_config& cfg) {
       .add_message_type<call_order>("opencloser::call_order")
       .add_message_type<redaction_result>("opencloser::redaction_result")
       .add_message_type<claim_order>("opencloser::claim_order")
-      .add_message_type<claim_outcome>("opencloser::claim_outcome");
+      .add_message_type<claim_outcome>("opencloser::claim_outcome")
+      .add_message_type<emit_order>("opencloser::emit_order")
+      .add_message_type<emit_outcome>("opencloser::emit_outcome");
 }
 
 }  // namespace opencloser

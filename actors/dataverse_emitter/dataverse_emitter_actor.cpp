@@ -1,10 +1,20 @@
 #include "actors/dataverse_emitter/dataverse_emitter_actor.hpp"
 
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 
+#include "actors/common/ids.hpp"
 #include "actors/dataverse_emitter/claim_logic.hpp"
+#include "actors/dataverse_emitter/retry_policy.hpp"
+#include "actors/dataverse_emitter/writeback_logic.hpp"
 #include "adapters/dataverse/dataverse_requests.hpp"
 #include "adapters/dataverse/dataverse_responses.hpp"
 
@@ -206,11 +216,458 @@ void send_claim(self_pointer self, const job_ptr& job, const std::optional<std::
           });
 }
 
+// ---- §7 sequential write-back ------------------------------------------------------------
+
+/// Answers `(resend_atom, milliseconds)` with `true` once the delay is over: the create loop's
+/// §5 wait between a failed POST and the next key pre-query, without blocking the emitter.
+struct wait_timer_state {
+  std::uint64_t next = 0;
+  std::map<std::uint64_t, caf::response_promise> waiting;
+};
+
+caf::behavior wait_timer(caf::stateful_actor<wait_timer_state>* self) {
+  return {
+      [self](resend_atom, std::uint64_t ms) -> caf::result<bool> {
+        const auto id = ++self->state.next;
+        self->state.waiting.emplace(id, self->make_response_promise());
+        self->delayed_send(self, std::chrono::milliseconds(ms), token_atom::value, id);
+        return caf::delegated<bool>();
+      },
+      [self](token_atom, std::uint64_t id) {
+        auto it = self->state.waiting.find(id);
+        if (it == self->state.waiting.end()) return;
+        it->second.deliver(true);
+        self->state.waiting.erase(it);
+      },
+  };
+}
+
+/// One write-back in progress: the order, the active baseline, the outcome being filled and
+/// the promise.
+struct write_job {
+  emit_order order;
+  caf::typed_response_promise<emit_outcome> promise;
+  emit_outcome result;
+  dataverse::row_baseline baseline;
+  std::optional<data_quality_warning> warning;
+  dataverse::owner_kind owner = dataverse::owner_kind::systemuser;
+
+  void add(const http_counters& c) {
+    auto& t = result.counters;
+    t.requests += c.requests;
+    t.retries += c.retries;
+    t.throttled += c.throttled;
+    t.token_requests += c.token_requests;
+    t.writes += c.writes;
+  }
+  void record(crm_record_kind kind, nullable<std::string> id, crm_write_status status,
+              nullable<std::string> error = {}) {
+    result.results.push_back(
+        {order.session_id, kind, std::move(id), order.session_id, status, std::move(error)});
+  }
+  void finish(emit_status status, std::string message = {}) {
+    result.status = status;
+    result.message = std::move(message);
+    result.phone_call_done = order.phone_call_done;
+    result.queue_status_done = order.queue_status_done;
+    result.task_done = order.task_done;
+    promise.deliver(std::move(result));
+  }
+  /// A failed operation: transient trouble leaves the rest for a resume, anything else is
+  /// permanent.
+  void fail(crm_record_kind kind, bool transient, std::string message) {
+    record(kind, {}, crm_write_status::failed, message);
+    finish(transient ? emit_status::resume_needed : emit_status::permanent, std::move(message));
+  }
+  void conflict(std::vector<std::string> fields) {
+    auto message = writeback_conflict_message(order.queue_item_id, fields);
+    result.conflicting_fields = std::move(fields);
+    finish(emit_status::conflict, std::move(message));
+  }
+};
+using write_ptr = std::shared_ptr<write_job>;
+
+bool is_transient(dataverse_outcome o) {
+  return o == dataverse_outcome::transient || o == dataverse_outcome::transient_exhausted;
+}
+
+/// Sends one request through the gateway; a failed request (the gateway gone) reads as a
+/// transient exhaustion: whether it landed is unknown.
+template <class Next>
+void send(self_pointer self, const write_ptr& job, const dataverse::dataverse_request& request,
+          bool resend_on_transient, Next next) {
+  auto call = call_of(request);
+  call.resend_on_transient = resend_on_transient;
+  self->request(self->state.config.gateway, caf::infinite, std::move(call))
+      .then(
+          [job, next](dataverse_reply& reply) mutable {
+            job->add(reply.counters);
+            next(reply);
+          },
+          [self, next](caf::error& e) mutable {
+            dataverse_reply reply;
+            reply.outcome = dataverse_outcome::transient_exhausted;
+            reply.message = self->system().render(e);
+            next(reply);
+          });
+}
+
+std::optional<std::string> header_of(const dataverse_reply& reply, std::string_view name) {
+  for (const auto& [k, v] : reply.headers)
+    if (std::equal(k.begin(), k.end(), name.begin(), name.end(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        }))
+      return v;
+  return std::nullopt;
+}
+
+/// The queue row read (§7.1 / §7.3 re-read) reduced to writeback_logic's facts.
+queue_row_facts facts_of(const dataverse::resolved_mapping& m, const write_job& job,
+                         const std::optional<json::value>& row) {
+  queue_row_facts f;
+  if (!row) return f;
+  f.found = true;
+  f.applied = dataverse::status_update_applied(m, *row, job.order.plan.queue_status);
+  f.differing = dataverse::baseline_conflicts(m, job.baseline, *row);
+  f.etag = dataverse::row_etag(*row);
+  return f;
+}
+
+/// GETs the queue row and hands its facts on; a failed read ends the emit.
+template <class Next>
+void read_queue_row(self_pointer self, const write_ptr& job, Next next) {
+  const auto& m = self->state.config.mapping;
+  send(self, job, dataverse::pre_write_read_request(m, job->order.queue_item_id), true,
+       [self, job, next](const dataverse_reply& reply) mutable {
+         if (reply.outcome != dataverse_outcome::success)
+           return job->fail(crm_record_kind::queue_status, is_transient(reply.outcome),
+                            writeback_failed_message("queue row read", reply.message));
+         queue_row_facts facts;
+         try {
+           facts = facts_of(self->state.config.mapping, *job,
+                            dataverse::first_row(json::parse(reply.body)));
+         } catch (const std::exception& e) {
+           return job->fail(crm_record_kind::queue_status, false,
+                            writeback_failed_message("queue row read", e.what()));
+         }
+         next(facts);
+       });
+}
+
+/// One §7.2 / §7.4 create loop: key pre-query before every POST, duplicate-key read-back,
+/// k counted by a retry_state (a 429 is waited out by the gateway and not counted).
+struct create_loop {
+  crm_record_kind kind = crm_record_kind::phone_call_activity;
+  std::string entity;  ///< for messages: `phone call` | `task`
+  dataverse::dataverse_request prequery, create;
+  dataverse::dataverse_request readback;
+  std::string record_id;  ///< the deterministic id
+  std::string primary_id, key_column;
+  retry_state retry;
+  /// The record: its id, whether this loop created it, its statecode when known.
+  std::function<void(std::string, bool, std::optional<std::int64_t>)> found;
+  explicit create_loop(retry_settings s) : retry(std::move(s)) {}
+};
+using loop_ptr = std::shared_ptr<create_loop>;
+
+void prequery(self_pointer self, const write_ptr& job, const loop_ptr& loop);
+
+void after_duplicate_key(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
+  send(self, job, loop->readback, true, [job, loop](const dataverse_reply& reply) {
+    const auto step = loop->entity + " read-back";
+    if (reply.outcome != dataverse_outcome::success)
+      return job->fail(loop->kind, is_transient(reply.outcome),
+                       writeback_failed_message(step, reply.message));
+    std::optional<std::string> key;
+    std::optional<std::int64_t> statecode;
+    try {
+      const auto row = json::parse(reply.body);
+      if (const auto* k = row.find(loop->key_column); k && k->is_string()) key = k->as_string();
+      if (row.find("statecode")) statecode = dataverse::row_statecode(row);
+    } catch (const std::exception& e) {
+      return job->fail(loop->kind, false, writeback_failed_message(step, e.what()));
+    }
+    if (!readback_is_ours(key, job->order.session_id))
+      return job->fail(
+          loop->kind, false,
+          writeback_failed_message(step, key_mismatch_message(loop->entity, loop->record_id,
+                                                              job->order.session_id, key)));
+    loop->found(loop->record_id, false, statecode);
+  });
+}
+
+void post(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
+  send(self, job, loop->create, false, [self, job, loop](const dataverse_reply& reply) {
+    const auto step = loop->entity + " create";
+    switch (reply.outcome) {
+      case dataverse_outcome::success: {
+        std::string id;
+        try {
+          id = dataverse::created_record_id(header_of(reply, "OData-EntityId"), reply.status,
+                                            reply.body, loop->primary_id);
+        } catch (const std::exception& e) {
+          return job->fail(loop->kind, false, writeback_failed_message(step, e.what()));
+        }
+        return loop->found(id, true, std::nullopt);
+      }
+      case dataverse_outcome::permanent:
+        if (dataverse::is_duplicate_key(reply.status, reply.body))
+          return after_duplicate_key(self, job, loop);
+        return job->fail(loop->kind, false, writeback_failed_message(step, reply.message));
+      case dataverse_outcome::transient_exhausted:
+        return job->fail(loop->kind, true, writeback_failed_message(step, reply.message));
+      case dataverse_outcome::transient: {
+        // The POST may have landed (a lost response): wait, then re-query by key (§5).
+        std::optional<double> retry_after;
+        if (auto h = header_of(reply, "Retry-After")) retry_after = parse_retry_after(*h);
+        const auto d = loop->retry.on_outcome(outcome_class::transient, retry_after);
+        if (d.action != retry_action::wait_then_resend)
+          return job->fail(loop->kind, true, writeback_failed_message(step, reply.message));
+        const auto ms = static_cast<std::uint64_t>(d.wait_seconds * 1000);
+        self->request(self->state.wait_timer, caf::infinite, resend_atom::value, ms)
+            .then([self, job, loop](bool) { prequery(self, job, loop); },
+                  [job, loop, step](caf::error&) {
+                    job->fail(loop->kind, true, writeback_failed_message(step, "wait failed"));
+                  });
+        return;
+      }
+    }
+  });
+}
+
+void prequery(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
+  send(self, job, loop->prequery, true, [self, job, loop](const dataverse_reply& reply) {
+    const auto step = loop->entity + " key pre-query";
+    if (reply.outcome != dataverse_outcome::success)
+      return job->fail(loop->kind, is_transient(reply.outcome),
+                       writeback_failed_message(step, reply.message));
+    std::optional<std::string> hit;
+    std::optional<std::int64_t> statecode;
+    try {
+      const auto body = json::parse(reply.body);
+      hit = dataverse::prequery_hit_id(body, loop->primary_id);
+      if (hit) {
+        const auto row = dataverse::first_row(body);
+        if (row->find("statecode")) statecode = dataverse::row_statecode(*row);
+      }
+    } catch (const std::exception& e) {
+      return job->fail(loop->kind, false, writeback_failed_message(step, e.what()));
+    }
+    if (hit) return loop->found(*hit, false, statecode);
+    post(self, job, loop);
+  });
+}
+
+void queue_step(self_pointer self, const write_ptr& job);
+void task_step(self_pointer self, const write_ptr& job);
+
+void phone_call_done(const write_ptr& job, const std::string& id) {
+  job->order.phone_call_done = true;
+  job->record(crm_record_kind::phone_call_activity, id, crm_write_status::confirmed);
+}
+
+/// §7.2 close: `If-Match: *` PATCH, not resent blindly; before resending it, and after a 4xx,
+/// the statecode read decides.
+void close_phone_call(self_pointer self, const write_ptr& job, const std::string& id,
+                      const std::shared_ptr<retry_state>& retry);
+
+void read_close_state(self_pointer self, const write_ptr& job, const std::string& id,
+                      const std::shared_ptr<retry_state>& retry, std::string close_error,
+                      bool may_close_again) {
+  const auto& m = self->state.config.mapping;
+  send(self, job, dataverse::phone_call_state_request(m, id), true,
+       [self, job, id, retry, close_error, may_close_again](const dataverse_reply& reply) {
+         const std::string step = "phone call close";
+         close_state_facts facts;
+         if (reply.outcome == dataverse_outcome::permanent && reply.status == 404) {
+           facts.found = false;
+         } else if (reply.outcome != dataverse_outcome::success) {
+           return job->fail(crm_record_kind::phone_call_activity, is_transient(reply.outcome),
+                            writeback_failed_message(step, reply.message));
+         } else {
+           try {
+             facts.statecode = dataverse::row_statecode(json::parse(reply.body));
+           } catch (const std::exception& e) {
+             return job->fail(crm_record_kind::phone_call_activity, false,
+                              writeback_failed_message(step, e.what()));
+           }
+         }
+         switch (decide_close_state(facts)) {
+           case close_step::closed:
+             phone_call_done(job, id);
+             return queue_step(self, job);
+           case close_step::record_gone:
+             return job->fail(crm_record_kind::phone_call_activity, false,
+                              writeback_failed_message(step, "phone call '" + id + "' is gone"));
+           case close_step::close_again:
+             if (!may_close_again)
+               return job->fail(crm_record_kind::phone_call_activity, false,
+                                writeback_failed_message(step, close_error));
+             return close_phone_call(self, job, id, retry);
+         }
+       });
+}
+
+void close_phone_call(self_pointer self, const write_ptr& job, const std::string& id,
+                      const std::shared_ptr<retry_state>& retry) {
+  const auto& m = self->state.config.mapping;
+  send(self, job, dataverse::phone_call_close_request(m, id), false,
+       [self, job, id, retry](const dataverse_reply& reply) {
+         switch (reply.outcome) {
+           case dataverse_outcome::success:
+             phone_call_done(job, id);
+             return queue_step(self, job);
+           case dataverse_outcome::permanent:
+             return read_close_state(self, job, id, retry, reply.message, false);
+           case dataverse_outcome::transient_exhausted:
+             return job->fail(crm_record_kind::phone_call_activity, true,
+                              writeback_failed_message("phone call close", reply.message));
+           case dataverse_outcome::transient: {
+             std::optional<double> retry_after;
+             if (auto h = header_of(reply, "Retry-After")) retry_after = parse_retry_after(*h);
+             const auto d = retry->on_outcome(outcome_class::transient, retry_after);
+             if (d.action != retry_action::wait_then_resend)
+               return job->fail(crm_record_kind::phone_call_activity, true,
+                                writeback_failed_message("phone call close", reply.message));
+             const auto ms = static_cast<std::uint64_t>(d.wait_seconds * 1000);
+             self->request(self->state.wait_timer, caf::infinite, resend_atom::value, ms)
+                 .then([self, job, id, retry, msg = reply.message](
+                           bool) { read_close_state(self, job, id, retry, msg, true); },
+                       [job](caf::error&) {
+                         job->fail(crm_record_kind::phone_call_activity, true,
+                                   writeback_failed_message("phone call close", "wait failed"));
+                       });
+             return;
+           }
+         }
+       });
+}
+
+void phone_call_step(self_pointer self, const write_ptr& job) {
+  const auto& plan = job->order.plan;
+  if (job->order.phone_call_done || !plan.phone_call_activity) {
+    job->order.phone_call_done = true;
+    return queue_step(self, job);
+  }
+  const auto& m = self->state.config.mapping;
+  auto loop = std::make_shared<create_loop>(self->state.config.retry);
+  try {
+    loop->kind = crm_record_kind::phone_call_activity;
+    loop->entity = "phone call";
+    loop->prequery = dataverse::phone_call_prequery_request(m, job->order.session_id);
+    loop->create = dataverse::phone_call_create_request(m, *plan.phone_call_activity);
+    loop->record_id = deterministic_record_id(job->order.session_id, "phonecall");
+    loop->readback = dataverse::phone_call_readback_request(m, loop->record_id);
+    loop->primary_id = m.phone_call.primary_id;
+    loop->key_column = m.required_column("phone_call.idempotency_key");
+  } catch (const std::exception& e) {
+    return job->fail(loop->kind, false, writeback_failed_message("phone call", e.what()));
+  }
+  loop->found = [self, job](std::string id, bool created, std::optional<std::int64_t> state) {
+    if (!needs_close(created, state)) {
+      phone_call_done(job, id);
+      return queue_step(self, job);
+    }
+    close_phone_call(self, job, id, std::make_shared<retry_state>(self->state.config.retry));
+  };
+  prequery(self, job, loop);
+}
+
+void queue_done(self_pointer self, const write_ptr& job) {
+  job->order.queue_status_done = true;
+  job->record(crm_record_kind::queue_status, job->order.queue_item_id, crm_write_status::confirmed);
+  task_step(self, job);
+}
+
+/// §7.3: the PATCH guarded by the active baseline's ETag; a 412 is re-read.
+void queue_step(self_pointer self, const write_ptr& job) {
+  if (job->order.queue_status_done) return task_step(self, job);
+  const auto& m = self->state.config.mapping;
+  dataverse::dataverse_request request;
+  try {
+    request = dataverse::queue_status_update_request(m, job->order.plan.queue_status,
+                                                     job->baseline.etag, job->warning);
+  } catch (const std::exception& e) {
+    return job->fail(crm_record_kind::queue_status, false,
+                     writeback_failed_message("queue status update", e.what()));
+  }
+  send(self, job, request, true, [self, job](const dataverse_reply& reply) {
+    if (reply.outcome == dataverse_outcome::success) return queue_done(self, job);
+    if (reply.outcome == dataverse_outcome::permanent && reply.status == 404)
+      return job->conflict({std::string(row_deleted_field)});
+    if (reply.outcome == dataverse_outcome::permanent && reply.status == 412)
+      return read_queue_row(self, job, [self, job](const queue_row_facts& facts) {
+        const auto d = decide_after_status_412(facts);
+        if (d.step == queue_row_step::already_applied) return queue_done(self, job);
+        job->conflict(d.conflicting_fields);
+      });
+    job->fail(crm_record_kind::queue_status, is_transient(reply.outcome),
+              writeback_failed_message("queue status update", reply.message));
+  });
+}
+
+void task_step(self_pointer self, const write_ptr& job) {
+  const auto& plan = job->order.plan;
+  if (job->order.task_done || !task_allowed(plan)) {
+    job->order.task_done = true;
+    return job->finish(emit_status::completed);
+  }
+  const auto& m = self->state.config.mapping;
+  auto loop = std::make_shared<create_loop>(self->state.config.retry);
+  try {
+    loop->kind = crm_record_kind::task;
+    loop->entity = "task";
+    loop->prequery = dataverse::task_prequery_request(m, job->order.session_id);
+    loop->create = dataverse::task_create_request(m, *plan.task, job->owner);
+    loop->record_id = deterministic_record_id(job->order.session_id, "task");
+    loop->readback = dataverse::task_readback_request(m, loop->record_id);
+    loop->primary_id = m.task.primary_id;
+    loop->key_column = m.required_column("task.idempotency_key");
+  } catch (const std::exception& e) {
+    return job->fail(loop->kind, false, writeback_failed_message("task", e.what()));
+  }
+  loop->found = [job](std::string id, bool, std::optional<std::int64_t>) {
+    job->order.task_done = true;
+    job->record(crm_record_kind::task, id, crm_write_status::confirmed);
+    job->finish(emit_status::completed);
+  };
+  prequery(self, job, loop);
+}
+
+/// §7.1, unless the queue update is done: applied → done; a conflict stops before any create.
+void pre_write_read(self_pointer self, const write_ptr& job) {
+  if (job->order.queue_status_done) return phone_call_step(self, job);
+  read_queue_row(self, job, [self, job](const queue_row_facts& facts) {
+    const auto d = decide_pre_write_read(facts, job->baseline.etag);
+    switch (d.step) {
+      case queue_row_step::already_applied:
+        job->order.queue_status_done = true;
+        job->record(crm_record_kind::queue_status, job->order.queue_item_id,
+                    crm_write_status::confirmed);
+        return phone_call_step(self, job);
+      case queue_row_step::proceed:
+        return phone_call_step(self, job);
+      case queue_row_step::conflict:
+        return job->conflict(d.conflicting_fields);
+    }
+  });
+}
+
+/// `code:message` → the warning (split at the first ':'); "" → none.
+std::optional<data_quality_warning> warning_of(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) return data_quality_warning{text, "", ""};
+  return data_quality_warning{text.substr(0, colon), "", text.substr(colon + 1)};
+}
+
 }  // namespace
 
 dataverse_emitter_actor::behavior_type dataverse_emitter(self_pointer self,
                                                          dataverse_emitter_config config) {
   self->state.config = std::move(config);
+  self->state.wait_timer = self->spawn<caf::linked>(wait_timer);
   return {
       [self](claim_order& order) -> caf::result<claim_outcome> {
         auto job = std::make_shared<claim_job>();
@@ -234,6 +691,34 @@ dataverse_emitter_actor::behavior_type dataverse_emitter(self_pointer self,
           return promise;
         }
         send_claim(self, job, job->loaded.etag);
+        return promise;
+      },
+      [self](emit_order& order) -> caf::result<emit_outcome> {
+        auto job = std::make_shared<write_job>();
+        job->promise = self->make_response_promise<emit_outcome>();
+        job->order = std::move(order);
+        auto promise = job->promise;
+        // A baseline or owner that cannot be used is found before the first request.
+        try {
+          const auto& m = self->state.config.mapping;
+          const auto row = json::parse(job->order.baseline_row_json);
+          if (!row.is_object())
+            throw dataverse::response_error("the active baseline row is not a JSON object");
+          job->baseline = dataverse::baseline_from_row(m, row);
+          job->warning = warning_of(job->order.session_warning);
+          if (job->order.task_owner_set == "teams")
+            job->owner = dataverse::owner_kind::team;
+          else if (job->order.task_owner_set == "systemusers" || job->order.task_owner_set.empty())
+            job->owner = dataverse::owner_kind::systemuser;
+          else
+            throw std::invalid_argument("task owner set '" + job->order.task_owner_set +
+                                        "' is neither systemusers nor teams");
+        } catch (const std::exception& e) {
+          job->finish(emit_status::permanent,
+                      writeback_failed_message("write-back order", e.what()));
+          return promise;
+        }
+        pre_write_read(self, job);
         return promise;
       },
   };
