@@ -287,6 +287,12 @@ struct write_job {
 };
 using write_ptr = std::shared_ptr<write_job>;
 
+/// A reply the gateway handed back unresent: a 429 waits its Retry-After without counting
+/// against max_retries (dataverse.md §5); anything else is an ordinary transient failure.
+outcome_class unresent_class(const dataverse_reply& reply) {
+  return reply.status == 429 ? outcome_class::throttled : outcome_class::transient;
+}
+
 bool is_transient(dataverse_outcome o) {
   return o == dataverse_outcome::transient || o == dataverse_outcome::transient_exhausted;
 }
@@ -356,7 +362,7 @@ void read_queue_row(self_pointer self, const write_ptr& job, Next next) {
 }
 
 /// One §7.2 / §7.4 create loop: key pre-query before every POST, duplicate-key read-back,
-/// k counted by a retry_state (a 429 is waited out by the gateway and not counted).
+/// k counted by a retry_state (a 429 waits its Retry-After, re-queries and is not counted).
 struct create_loop {
   crm_record_kind kind = crm_record_kind::phone_call_activity;
   std::string entity;  ///< for messages: `phone call` | `task`
@@ -421,7 +427,7 @@ void post(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
         // The POST may have landed (a lost response): wait, then re-query by key (§5).
         std::optional<double> retry_after;
         if (auto h = header_of(reply, "Retry-After")) retry_after = parse_retry_after(*h);
-        const auto d = loop->retry.on_outcome(outcome_class::transient, retry_after);
+        const auto d = loop->retry.on_outcome(unresent_class(reply), retry_after);
         if (d.action != retry_action::wait_then_resend)
           return job->fail(loop->kind, true, writeback_failed_message(step, reply.message));
         const auto ms = static_cast<std::uint64_t>(d.wait_seconds * 1000);
@@ -526,7 +532,7 @@ void close_phone_call(self_pointer self, const write_ptr& job, const std::string
            case dataverse_outcome::transient: {
              std::optional<double> retry_after;
              if (auto h = header_of(reply, "Retry-After")) retry_after = parse_retry_after(*h);
-             const auto d = retry->on_outcome(outcome_class::transient, retry_after);
+             const auto d = retry->on_outcome(unresent_class(reply), retry_after);
              if (d.action != retry_action::wait_then_resend)
                return job->fail(crm_record_kind::phone_call_activity, true,
                                 writeback_failed_message("phone call close", reply.message));

@@ -110,8 +110,9 @@ void follow(self_pointer self, std::uint64_t id, const retry_decision& d, http_r
       self->state.config.tokens->invalidate(p.token);
       return acquire_token_then_send(self, id);
     case retry_action::wait_then_resend:
-      // POST and $batch are never resent blindly: the caller re-queries by key first.
-      if (!p.call.resend_on_transient && result.status != 429)
+      // POST and $batch are never resent blindly, not even after a 429: the caller re-queries
+      // by key first (dataverse.md §7.2), then sends again.
+      if (!p.call.resend_on_transient)
         return settle(self, id, dataverse_outcome::transient, std::move(result),
                       std::move(failure_message), d.wait_seconds);
       [[fallthrough]];

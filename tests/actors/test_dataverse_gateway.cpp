@@ -95,3 +95,16 @@ TEST_CASE("a POST is not resent after a transient failure: the caller decides", 
   // The lost response was committed: exactly one task exists, and it was sent once.
   CHECK(fx.emu.state().find("tables")->find("task")->as_array().size() == 1);
 }
+
+TEST_CASE("a 429 on a POST goes back to the caller too: it re-queries before sending again",
+          "[gateway]") {
+  gateway_fixture fx;
+  fx.emu.add_fault(json::parse(R"({"match": {"method": "POST", "path": "^tasks$"},
+      "action": "status", "status": 429, "retry_after_s": 2, "times": 1})"));
+  const auto reply = fx.call({"task_create", "POST", "tasks", {}, R"({"subject": "once"})", false});
+  CHECK(reply.outcome == dataverse_outcome::transient);
+  CHECK(reply.status == 429);
+  CHECK(reply.wait_seconds == Approx(2));
+  CHECK(reply.counters.requests == 1);
+  CHECK(fx.emu.state().find("tables")->find("task")->as_array().empty());
+}

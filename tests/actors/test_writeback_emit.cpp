@@ -232,6 +232,23 @@ TEST_CASE("one 503 on the Phone Call POST: a key pre-query precedes the second P
   CHECK(fx.rows("task").size() == 1);
 }
 
+TEST_CASE("a 429 on the Task POST waits, re-queries by key and is not counted as a retry",
+          "[emit]") {
+  emit_fixture fx;
+  const auto order = fx.claimed_order();
+  fx.emu.add_fault(fault("POST", "^tasks$", "status", 1, R"(, "status": 429, "retry_after_s": 1)"));
+  const auto outcome = fx.emit(order);
+  INFO(outcome.message);
+  REQUIRE(outcome.status == emit_status::completed);
+  const auto log = fx.requests_since_mark();
+  const std::vector<std::string> tail{"GET tasks", "POST tasks", "GET tasks", "POST tasks"};
+  REQUIRE(log.size() >= tail.size());
+  CHECK(std::vector<std::string>(log.end() - 4, log.end()) == tail);
+  CHECK(outcome.counters.throttled == 1);
+  CHECK(outcome.counters.retries == 0);
+  CHECK(fx.rows("task").size() == 1);
+}
+
 TEST_CASE("a lost response on a create or the close leaves no duplicate record", "[emit]") {
   const auto [method, path, label] = GENERATE(table<std::string, std::string, std::string>({
       {"POST", "^phonecalls$", "phone call POST"},
