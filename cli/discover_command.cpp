@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "actors/common/utc_ms.hpp"
+#include "actors/dataverse_gateway/dataverse_calls.hpp"
 #include "adapters/config/config_loader.hpp"
 #include "adapters/dataverse/metadata_verifier.hpp"
 #include "adapters/mapping/mapping_artifact.hpp"
@@ -23,7 +24,7 @@ dataverse::verification_step verify(dataverse_connection& dataverse,
     auto step = dataverse::verify_metadata(mapping, link_regarding, answers, now);
     if (step.needed.empty()) return step;
     for (const auto& request : step.needed) {
-      auto reply = dataverse.call({"verify", request.method, request.relative_url, {}, {}, true});
+      auto reply = dataverse.call(call_of(request));
       if (reply.outcome == dataverse_outcome::success)
         answers[request.relative_url] = {reply.status, json::parse(reply.body)};
       else if (reply.status == 404)

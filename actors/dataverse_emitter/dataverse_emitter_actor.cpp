@@ -15,6 +15,7 @@
 #include "actors/dataverse_emitter/claim_logic.hpp"
 #include "actors/dataverse_emitter/retry_policy.hpp"
 #include "actors/dataverse_emitter/writeback_logic.hpp"
+#include "actors/dataverse_gateway/dataverse_calls.hpp"
 #include "adapters/dataverse/dataverse_requests.hpp"
 #include "adapters/dataverse/dataverse_responses.hpp"
 
@@ -37,14 +38,7 @@ struct claim_job {
   int reclaims = 0;
   std::string claim_error;  ///< the message of the claim PATCH that did not settle
 
-  void add(const http_counters& c) {
-    auto& t = result.counters;
-    t.requests += c.requests;
-    t.retries += c.retries;
-    t.throttled += c.throttled;
-    t.token_requests += c.token_requests;
-    t.writes += c.writes;
-  }
+  void add(const http_counters& c) { add_counters(result.counters, c); }
   void finish(claim_status status, std::string message = {}) {
     result.status = status;
     result.message = std::move(message);
@@ -57,10 +51,6 @@ struct claim_job {
   }
 };
 using job_ptr = std::shared_ptr<claim_job>;
-
-dataverse_call call_of(const dataverse::dataverse_request& r) {
-  return {r.step, r.method, r.relative_url, r.headers, r.body_text(), true};
-}
 
 claim_columns columns_of(const dataverse::resolved_mapping& m) {
   const auto column = [&](std::string_view key) {
@@ -252,14 +242,7 @@ struct write_job {
   std::optional<data_quality_warning> warning;
   dataverse::owner_kind owner = dataverse::owner_kind::systemuser;
 
-  void add(const http_counters& c) {
-    auto& t = result.counters;
-    t.requests += c.requests;
-    t.retries += c.retries;
-    t.throttled += c.throttled;
-    t.token_requests += c.token_requests;
-    t.writes += c.writes;
-  }
+  void add(const http_counters& c) { add_counters(result.counters, c); }
   void record(crm_record_kind kind, nullable<std::string> id, crm_write_status status,
               nullable<std::string> error = {}) {
     result.results.push_back(

@@ -3,6 +3,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/common/ids.hpp"
+#include "actors/dataverse_gateway/dataverse_calls.hpp"
 #include "actors/queue_loader/eligibility.hpp"
 #include "actors/supervisor/session_simulation.hpp"
 #include "adapters/dataverse/dataverse_requests.hpp"
@@ -21,14 +22,7 @@ struct load_job {
   promise_type promise;
   load_result result;
 
-  void add(const http_counters& c) {
-    auto& t = result.counters;
-    t.requests += c.requests;
-    t.retries += c.retries;
-    t.throttled += c.throttled;
-    t.token_requests += c.token_requests;
-    t.writes += c.writes;
-  }
+  void add(const http_counters& c) { add_counters(result.counters, c); }
   void finish(load_status status, std::string message = {}) {
     result.status = status;
     result.message = std::move(message);
@@ -39,10 +33,6 @@ struct load_job {
   }
 };
 using job_ptr = std::shared_ptr<load_job>;
-
-dataverse_call call_of(const dataverse::dataverse_request& r) {
-  return {r.step, r.method, r.relative_url, r.headers, r.body_text(), true};
-}
 
 /// Sends `request` and continues with the parsed body, or fails the job.
 template <class Next>
