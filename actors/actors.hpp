@@ -21,6 +21,8 @@
 #include "messages/dataverse.hpp"
 #include "messages/emit.hpp"
 #include "messages/inspect.hpp"
+#include "messages/plan.hpp"
+#include "messages/session_run.hpp"
 #include "messages/queue_load.hpp"
 
 namespace opencloser {
@@ -71,6 +73,20 @@ using redactor_actor = caf::typed_actor<
     /// The `transcript.txt` bytes of a rendered transcript under the run's policy and retention.
     caf::replies_to<redact_atom, std::string>::with<redaction_result>>;
 
+/// The write-back planner actor interface: what a session writes back, decided once.
+using writeback_planner_actor = caf::typed_actor<
+    /// The normalized result, the write-back plan (emission table, DNC side effect, task guard;
+    /// domain.md §9), the local keys, the attempts after the session and the planned requests
+    /// of `http-plan.json` (dataverse.md §9).
+    caf::replies_to<plan_order>::with<plan_result>>;
+
+/// The write gate interface: whoever drives the emitter (the supervisor) journals the
+/// operations done so far before the emitter sends its next write, and may stop it.
+using write_gate_actor = caf::typed_actor<
+    /// Journal what is done (ledger flags, correlations, lease owner check) and decide whether
+    /// the next write may go out.
+    caf::replies_to<write_checkpoint>::with<checkpoint_verdict>>;
+
 /// The Dataverse emitter actor interface: every write the product sends, through the gateway.
 using dataverse_emitter_actor = caf::typed_actor<
     /// The §6 claim: `If-Match` PATCH to in_progress with this session and attempt + 1, the
@@ -82,5 +98,17 @@ using dataverse_emitter_actor = caf::typed_actor<
     /// key read-back, close), queue status PATCH (412 re-read: applied or conflict), Task
     /// create loop. Stops at the first conflict, permanent error or transient exhaustion.
     caf::replies_to<emit_order>::with<emit_outcome>>;
+
+/// The supervisor actor interface: owns the policies — the session pipeline and its order,
+/// conflict-block, resume and release, the ledger and its lease (the single writer of the
+/// state journal and the artifact tree) — and, as the emitter's write gate, journals every
+/// operation before the next write.
+using supervisor_actor = write_gate_actor::extend<
+    /// Runs one queue row through load → begin → claim → call → redact → plan → emit and
+    /// answers with the run report (dataverse.md §4–§9, §12).
+    caf::replies_to<session_order>::with<session_report>,
+    /// Takes a `resume_needed` (or expired) session over and replays its undone operations
+    /// against the persisted active baseline, or releases its claim (§10).
+    caf::replies_to<resume_order>::with<session_report>>;
 
 }  // namespace opencloser

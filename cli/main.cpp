@@ -8,6 +8,7 @@
 #include "cli/emulator_command.hpp"
 #include "cli/init_state_command.hpp"
 #include "cli/output.hpp"
+#include "cli/run_crm_command.hpp"
 #include "cli/simulate_command.hpp"
 
 int main(int argc, char** argv) {
@@ -93,6 +94,33 @@ int main(int argc, char** argv) {
                        "with --emulator: write its state dump here at exit");
   discover->add_option("--log-level", disc.log_level, "trace|debug|info|warn|error|off");
 
+  run_crm_options run;
+  auto* run_crm = app.add_subcommand(
+      "run-crm",
+      "Process one queue row from Dataverse: load, eligibility, claim, mock call, persona, "
+      "redaction and the write-back (dry-run unless --write), or resume a session (cli.md §4)");
+  run_crm->add_flag("--write", run.write, "write-enabled mode (default: dry-run, nothing written)");
+  run_crm->add_option("--queue-item-id", run.queue_item_id, "explicit queue row (GUID)");
+  run_crm->add_flag("--next-ready", run.next_ready, "the next callable row of the campaign");
+  run_crm->add_option("--campaign", run.campaign, "campaign for --next-ready ([run].campaign)");
+  run_crm->add_option("--transport-fixture", run.transport_fixture, "transport-event fixture");
+  run_crm->add_option("--conversation-fixture", run.conversation_fixture, "conversation fixture");
+  run_crm->add_option("--resume", run.resume, "replay the missing write-back of SESSION_ID");
+  run_crm->add_option("--report", run.report, "also write the run report here");
+  run_crm->add_flag("--json", run.json, "print the run report JSON instead of labelled lines");
+  run_crm->add_option("--config", run.config, "Slice 1 config")->capture_default_str();
+  run_crm->add_option("--slice2-config", run.slice2_config, "Slice 2 config")
+      ->capture_default_str();
+  run_crm->add_option("--mapping", run.mapping,
+                      "mapping artifact (default: [dataverse].mapping_artifact)");
+  run_crm->add_option("--artifacts-dir", run.artifacts_dir, "artifact root ([artifacts].dir)");
+  run_crm->add_option("--state-db", run.state_db, "SQLite file ([state].db)");
+  run_crm->add_option("--emulator", run.connection.emulator_seeds,
+                      "start the embedded emulator with this seed and target it (repeatable)");
+  run_crm->add_option("--emulator-dump", run.connection.emulator_dump,
+                      "with --emulator: write its state dump here at exit");
+  run_crm->add_option("--log-level", run.log_level, "trace|debug|info|warn|error|off");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -106,6 +134,7 @@ int main(int argc, char** argv) {
     if (*emulator) return run_emulator(std::move(emu));
     if (*init_state) return run_init_state(init);
     if (*discover) return run_discover(disc);
+    if (*run_crm) return run_run_crm(run);
   } catch (const std::exception& e) {
     error_line(e.what());
     return 2;

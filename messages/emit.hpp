@@ -26,6 +26,8 @@ struct emit_order {
   bool phone_call_done = false;
   bool queue_status_done = false;
   bool task_done = false;
+  /// `[writeback].mode = "batch"`: one `$batch` change set when nothing is done yet (§7.5).
+  bool batch = false;
   bool operator==(const emit_order&) const = default;
 };
 
@@ -34,6 +36,7 @@ enum class emit_status : std::uint8_t {
   conflict,       ///< the queue row changed: `conflicting_fields`, no later operation sent
   resume_needed,  ///< transient exhaustion (or an unknowable state): the done flags say where
   permanent,      ///< a permanent answer or write-back error: `message`
+  stopped,        ///< the supervisor refused a checkpoint (lease taken over): `message`
 };
 
 struct emit_outcome {
@@ -47,6 +50,27 @@ struct emit_outcome {
   bool task_done = false;
   http_counters counters;
   bool operator==(const emit_outcome&) const = default;
+};
+
+/// Where the emitter pauses so that the supervisor can journal what is done before the next
+/// write (dataverse.md §12: every ledger write before a Dataverse write checks the lease owner)
+/// and reach the test hook's crash points (cli.md §1).
+enum class write_point : std::uint8_t { after_phone_call, after_queue_update, before_task_post };
+
+struct write_checkpoint {
+  std::string session_id;
+  write_point point = write_point::after_phone_call;
+  bool phone_call_done = false;
+  bool queue_status_done = false;
+  std::vector<emit_result> results;  ///< confirmed so far in this emit
+  bool operator==(const write_checkpoint&) const = default;
+};
+
+/// `proceed` false: send nothing more; `message` says why (`session '<sid>' was taken over …`).
+struct checkpoint_verdict {
+  bool proceed = true;
+  std::string message;
+  bool operator==(const checkpoint_verdict&) const = default;
 };
 
 }  // namespace opencloser

@@ -11,10 +11,12 @@
 #include "messages/claim.hpp"
 #include "messages/dataverse.hpp"
 #include "messages/emit.hpp"
+#include "messages/plan.hpp"
 #include "messages/queue.hpp"
 #include "messages/queue_load.hpp"
 #include "messages/report.hpp"
 #include "messages/session.hpp"
+#include "messages/session_run.hpp"
 #include "messages/settings.hpp"
 #include "messages/writeback.hpp"
 
@@ -234,13 +236,55 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, emit_order& x) {
   return f(caf::meta::type_name("emit_order"), x.session_id, x.queue_item_id, x.plan,
            x.baseline_row_json, x.task_owner_set, x.session_warning, x.phone_call_done,
-           x.queue_status_done, x.task_done);
+           x.queue_status_done, x.task_done, x.batch);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, emit_outcome& x) {
   return f(caf::meta::type_name("emit_outcome"), x.status, x.results, x.conflicting_fields,
            x.message, x.phone_call_done, x.queue_status_done, x.task_done, x.counters);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_checkpoint& x) {
+  return f(caf::meta::type_name("write_checkpoint"), x.session_id, x.point, x.phone_call_done,
+           x.queue_status_done, x.results);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkpoint_verdict& x) {
+  return f(caf::meta::type_name("checkpoint_verdict"), x.proceed, x.message);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plan_order& x) {
+  return f(caf::meta::type_name("plan_order"), x.session_id, x.item, x.started_at, x.ended_at,
+           x.now, x.decision, x.call, x.transcript_written, x.task_id, x.callback_owner,
+           x.review_owner, x.task_owner_set, x.mode, x.batch, x.load_etag, x.claim_etag,
+           x.session_warning);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
+  return f(caf::meta::type_name("plan_result"), x.result, x.plan, x.keys, x.attempts_after,
+           x.http_plan_json, x.message);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_order& x) {
+  return f(caf::meta::type_name("session_order"), x.queue_item_id, x.campaign, x.transport,
+           x.conversation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resume_order& x) {
+  return f(caf::meta::type_name("resume_order"), x.session_id, x.plan);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_report& x) {
+  return f(caf::meta::type_name("session_report"), x.outcome, x.run_report_json, x.artifact_dir,
+           x.run_report_path, x.operations_replayed, x.notices);
 }
 
 }  // namespace opencloser

@@ -75,7 +75,7 @@ struct run_report {
   nullable<std::string> started_at;
   nullable<std::string> ended_at;
   nullable<std::string> artifact_dir;
-  nullable<std::string> operations_replayed;
+  nullable<std::vector<std::string>> operations_replayed;  ///< resume only
   std::string writeback_mode = "sequential";
   http_counters http;
   bool operator==(const run_report&) const = default;

@@ -41,7 +41,14 @@ void register_message_types(caf::actor_system_config& cfg) {
       .add_message_type<claim_order>("opencloser::claim_order")
       .add_message_type<claim_outcome>("opencloser::claim_outcome")
       .add_message_type<emit_order>("opencloser::emit_order")
-      .add_message_type<emit_outcome>("opencloser::emit_outcome");
+      .add_message_type<emit_outcome>("opencloser::emit_outcome")
+      .add_message_type<write_checkpoint>("opencloser::write_checkpoint")
+      .add_message_type<checkpoint_verdict>("opencloser::checkpoint_verdict")
+      .add_message_type<plan_order>("opencloser::plan_order")
+      .add_message_type<plan_result>("opencloser::plan_result")
+      .add_message_type<session_order>("opencloser::session_order")
+      .add_message_type<resume_order>("opencloser::resume_order")
+      .add_message_type<session_report>("opencloser::session_report");
 }
 
 }  // namespace opencloser

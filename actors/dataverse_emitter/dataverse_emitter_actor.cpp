@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "actors/common/ids.hpp"
+#include "actors/dataverse_emitter/batch_logic.hpp"
 #include "actors/dataverse_emitter/claim_logic.hpp"
 #include "actors/dataverse_emitter/retry_policy.hpp"
 #include "actors/dataverse_emitter/writeback_logic.hpp"
@@ -270,6 +271,25 @@ struct write_job {
 };
 using write_ptr = std::shared_ptr<write_job>;
 
+/// Lets the write gate journal what is done before the next write; a refusal (or a gate that
+/// is gone) stops the emit without sending anything more.
+template <class Next>
+void checkpoint(self_pointer self, const write_ptr& job, write_point point, Next next) {
+  const auto& gate = self->state.config.gate;
+  if (!gate) return next();
+  write_checkpoint cp{job->order.session_id, point, job->order.phone_call_done,
+                      job->order.queue_status_done, job->result.results};
+  self->request(gate, caf::infinite, std::move(cp))
+      .then(
+          [job, next](checkpoint_verdict& verdict) mutable {
+            if (!verdict.proceed) return job->finish(emit_status::stopped, verdict.message);
+            next();
+          },
+          [self, job](caf::error& e) {
+            job->finish(emit_status::stopped, "write gate failed: " + self->system().render(e));
+          });
+}
+
 /// A reply the gateway handed back unresent: a 429 waits its Retry-After without counting
 /// against max_retries (dataverse.md §5); anything else is an ordinary transient failure.
 outcome_class unresent_class(const dataverse_reply& reply) {
@@ -344,6 +364,34 @@ void read_queue_row(self_pointer self, const write_ptr& job, Next next) {
        });
 }
 
+/// A §7.2 / §7.4 key pre-query (`entity`: `phone call` | `task`, for messages): its hit — id
+/// and, when selected, statecode — or none. A failed or unreadable answer ends the emit (a hit
+/// without an id is a write-back error).
+template <class Next>
+void key_prequery(self_pointer self, const write_ptr& job,
+                  const dataverse::dataverse_request& request, std::string primary_id,
+                  crm_record_kind kind, const std::string& entity, Next next) {
+  send(self, job, request, true,
+       [job, primary_id = std::move(primary_id), kind, step = entity + " key pre-query",
+        next](const dataverse_reply& reply) mutable {
+         if (reply.outcome != dataverse_outcome::success)
+           return job->fail(kind, is_transient(reply.outcome),
+                            writeback_failed_message(step, reply.message));
+         std::optional<prequery_hit> hit;
+         try {
+           const auto body = json::parse(reply.body);
+           if (auto id = dataverse::prequery_hit_id(body, primary_id)) {
+             hit = prequery_hit{*id, std::nullopt};
+             const auto row = dataverse::first_row(body);
+             if (row->find("statecode")) hit->statecode = dataverse::row_statecode(*row);
+           }
+         } catch (const std::exception& e) {
+           return job->fail(kind, false, writeback_failed_message(step, e.what()));
+         }
+         next(hit);
+       });
+}
+
 /// One §7.2 / §7.4 create loop: key pre-query before every POST, duplicate-key read-back,
 /// k counted by a retry_state (a 429 waits its Retry-After, re-queries and is not counted).
 struct create_loop {
@@ -386,7 +434,14 @@ void after_duplicate_key(self_pointer self, const write_ptr& job, const loop_ptr
   });
 }
 
+void send_post(self_pointer self, const write_ptr& job, const loop_ptr& loop);
+
 void post(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
+  if (loop->kind != crm_record_kind::task) return send_post(self, job, loop);
+  checkpoint(self, job, write_point::before_task_post, [self, job, loop] { send_post(self, job, loop); });
+}
+
+void send_post(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
   send(self, job, loop->create, false, [self, job, loop](const dataverse_reply& reply) {
     const auto step = loop->entity + " create";
     switch (reply.outcome) {
@@ -426,34 +481,21 @@ void post(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
 }
 
 void prequery(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
-  send(self, job, loop->prequery, true, [self, job, loop](const dataverse_reply& reply) {
-    const auto step = loop->entity + " key pre-query";
-    if (reply.outcome != dataverse_outcome::success)
-      return job->fail(loop->kind, is_transient(reply.outcome),
-                       writeback_failed_message(step, reply.message));
-    std::optional<std::string> hit;
-    std::optional<std::int64_t> statecode;
-    try {
-      const auto body = json::parse(reply.body);
-      hit = dataverse::prequery_hit_id(body, loop->primary_id);
-      if (hit) {
-        const auto row = dataverse::first_row(body);
-        if (row->find("statecode")) statecode = dataverse::row_statecode(*row);
-      }
-    } catch (const std::exception& e) {
-      return job->fail(loop->kind, false, writeback_failed_message(step, e.what()));
-    }
-    if (hit) return loop->found(*hit, false, statecode);
-    post(self, job, loop);
-  });
+  key_prequery(self, job, loop->prequery, loop->primary_id, loop->kind, loop->entity,
+               [self, job, loop](const std::optional<prequery_hit>& hit) {
+                 if (hit) return loop->found(hit->id, false, hit->statecode);
+                 post(self, job, loop);
+               });
 }
 
 void queue_step(self_pointer self, const write_ptr& job);
 void task_step(self_pointer self, const write_ptr& job);
 
-void phone_call_done(const write_ptr& job, const std::string& id) {
+/// The Phone Call is done: journal it (after_phone_call), then the queue status update.
+void phone_call_done(self_pointer self, const write_ptr& job, const std::string& id) {
   job->order.phone_call_done = true;
   job->record(crm_record_kind::phone_call_activity, id, crm_write_status::confirmed);
+  checkpoint(self, job, write_point::after_phone_call, [self, job] { queue_step(self, job); });
 }
 
 /// §7.2 close: `If-Match: *` PATCH, not resent blindly; before resending it, and after a 4xx,
@@ -484,8 +526,7 @@ void read_close_state(self_pointer self, const write_ptr& job, const std::string
          }
          switch (decide_close_state(facts)) {
            case close_step::closed:
-             phone_call_done(job, id);
-             return queue_step(self, job);
+             return phone_call_done(self, job, id);
            case close_step::record_gone:
              return job->fail(crm_record_kind::phone_call_activity, false,
                               writeback_failed_message(step, "phone call '" + id + "' is gone"));
@@ -505,8 +546,7 @@ void close_phone_call(self_pointer self, const write_ptr& job, const std::string
        [self, job, id, retry](const dataverse_reply& reply) {
          switch (reply.outcome) {
            case dataverse_outcome::success:
-             phone_call_done(job, id);
-             return queue_step(self, job);
+             return phone_call_done(self, job, id);
            case dataverse_outcome::permanent:
              return read_close_state(self, job, id, retry, reply.message, false);
            case dataverse_outcome::transient_exhausted:
@@ -554,10 +594,7 @@ void phone_call_step(self_pointer self, const write_ptr& job) {
     return job->fail(loop->kind, false, writeback_failed_message("phone call", e.what()));
   }
   loop->found = [self, job](std::string id, bool created, std::optional<std::int64_t> state) {
-    if (!needs_close(created, state)) {
-      phone_call_done(job, id);
-      return queue_step(self, job);
-    }
+    if (!needs_close(created, state)) return phone_call_done(self, job, id);
     close_phone_call(self, job, id, std::make_shared<retry_state>(self->state.config.retry));
   };
   prequery(self, job, loop);
@@ -566,7 +603,7 @@ void phone_call_step(self_pointer self, const write_ptr& job) {
 void queue_done(self_pointer self, const write_ptr& job) {
   job->order.queue_status_done = true;
   job->record(crm_record_kind::queue_status, job->order.queue_item_id, crm_write_status::confirmed);
-  task_step(self, job);
+  checkpoint(self, job, write_point::after_queue_update, [self, job] { task_step(self, job); });
 }
 
 /// §7.3: the PATCH guarded by the active baseline's ETag; a 412 is re-read.
@@ -643,6 +680,208 @@ void pre_write_read(self_pointer self, const write_ptr& job) {
   });
 }
 
+// ---- §7.5 $batch write-back ----------------------------------------------------------------
+
+/// One `$batch` write-back: the change set (built once and resent as is — its ids are
+/// deterministic), the checks' requests and the §5 budget of the resends.
+struct batch_run {
+  dataverse::dataverse_request request;
+  std::size_t operations = 0;
+  bool with_task = false;      ///< the Task POST is part of the change set
+  std::string phone_call_id;   ///< the deterministic ids the change set creates
+  std::string task_id;
+  dataverse::dataverse_request phone_call_prequery, task_prequery;
+  retry_state retry;
+  explicit batch_run(retry_settings s) : retry(std::move(s)) {}
+};
+using batch_ptr = std::shared_ptr<batch_run>;
+
+/// Nothing is done when the batch fails, so every operation of it failed alike; transient
+/// trouble leaves the whole write-back for a resume (which re-queries before it writes).
+void fail_batch(const write_ptr& job, const batch_ptr& batch, bool transient,
+                const std::string& error) {
+  const auto message = writeback_failed_message("$batch", error);
+  job->record(crm_record_kind::phone_call_activity, {}, crm_write_status::failed, message);
+  job->record(crm_record_kind::queue_status, {}, crm_write_status::failed, message);
+  if (batch->with_task) job->record(crm_record_kind::task, {}, crm_write_status::failed, message);
+  job->finish(transient ? emit_status::resume_needed : emit_status::permanent, message);
+}
+
+/// Every operation is on Dataverse (the change set committed, or the checks found it all).
+void complete_batch(const write_ptr& job, const std::string& phone_call_id,
+                    const std::optional<std::string>& task_id) {
+  job->order.phone_call_done = true;
+  job->record(crm_record_kind::phone_call_activity, phone_call_id, crm_write_status::confirmed);
+  job->order.queue_status_done = true;
+  job->record(crm_record_kind::queue_status, job->order.queue_item_id,
+              crm_write_status::confirmed);
+  if (task_id) job->record(crm_record_kind::task, *task_id, crm_write_status::confirmed);
+  job->order.task_done = true;  // written, or none to write
+  job->finish(emit_status::completed);
+}
+
+/// Part of the write-back is there: the sequential path does the rest, each create loop
+/// re-querying by key first, so nothing is created twice.
+void finish_sequentially(self_pointer self, const write_ptr& job, bool queue_status_applied) {
+  if (queue_status_applied) {
+    job->order.queue_status_done = true;
+    job->record(crm_record_kind::queue_status, job->order.queue_item_id,
+                crm_write_status::confirmed);
+  }
+  phone_call_step(self, job);
+}
+
+/// §7.5's checks: the §7.1 read, then both key pre-queries (the Task's when it is in the
+/// change set). A conflict on the row stops before the pre-queries: nothing follows it.
+template <class Next>
+void run_batch_checks(self_pointer self, const write_ptr& job, const batch_ptr& batch, Next next) {
+  read_queue_row(self, job, [self, job, batch, next](const queue_row_facts& facts) mutable {
+    auto checks = std::make_shared<batch_checks>();
+    checks->queue_row = decide_pre_write_read(facts, job->baseline.etag);
+    checks->task_planned = batch->with_task;
+    if (checks->queue_row.step == queue_row_step::conflict) return next(*checks);
+    const auto& m = self->state.config.mapping;
+    key_prequery(
+        self, job, batch->phone_call_prequery, m.phone_call.primary_id,
+        crm_record_kind::phone_call_activity, "phone call",
+        [self, job, batch, checks, next](const std::optional<prequery_hit>& hit) mutable {
+          checks->phone_call = hit;
+          if (!checks->task_planned) return next(*checks);
+          key_prequery(self, job, batch->task_prequery, self->state.config.mapping.task.primary_id,
+                       crm_record_kind::task, "task",
+                       [checks, next](const std::optional<prequery_hit>& task) mutable {
+                         checks->task = task;
+                         next(*checks);
+                       });
+        });
+  });
+}
+
+void send_batch(self_pointer self, const write_ptr& job, const batch_ptr& batch);
+
+void follow_batch_checks(self_pointer self, const write_ptr& job, const batch_ptr& batch,
+                         const batch_checks& checks) {
+  const auto d = decide_batch_checks(checks);
+  switch (d.step) {
+    case batch_check_step::send_batch:
+      return send_batch(self, job, batch);
+    case batch_check_step::all_applied:
+      return complete_batch(job, checks.phone_call->id,
+                            checks.task ? std::optional<std::string>(checks.task->id)
+                                        : std::nullopt);
+    case batch_check_step::finish_sequentially:
+      return finish_sequentially(self, job,
+                                 checks.queue_row.step == queue_row_step::already_applied);
+    case batch_check_step::conflict:
+      return job->conflict(d.conflicting_fields);
+  }
+}
+
+/// A transient or lost answer: the change set may have committed. Within the §5 budget (a 429
+/// waits its Retry-After without counting) wait, then check again what is applied.
+void check_batch_again(self_pointer self, const write_ptr& job, const batch_ptr& batch,
+                       const dataverse_reply& reply, outcome_class failure,
+                       const std::string& error) {
+  std::optional<double> retry_after;
+  if (auto h = header_of(reply, "Retry-After")) retry_after = parse_retry_after(*h);
+  const auto d = batch->retry.on_outcome(failure, retry_after);
+  if (d.action != retry_action::wait_then_resend) return fail_batch(job, batch, true, error);
+  const auto ms = static_cast<std::uint64_t>(d.wait_seconds * 1000);
+  self->request(self->state.wait_timer, caf::infinite, resend_atom::value, ms)
+      .then(
+          [self, job, batch](bool) {
+            run_batch_checks(self, job, batch, [self, job, batch](const batch_checks& checks) {
+              follow_batch_checks(self, job, batch, checks);
+            });
+          },
+          [job, batch](caf::error&) { fail_batch(job, batch, true, "wait failed"); });
+}
+
+/// One `POST $batch`, never resent by the gateway (§5); its answer is read as multipart
+/// whatever its status (§7.5).
+void send_batch(self_pointer self, const write_ptr& job, const batch_ptr& batch) {
+  send(self, job, batch->request, false, [self, job, batch](const dataverse_reply& reply) {
+    batch_answer_facts facts;
+    facts.outcome = reply.outcome;
+    facts.status = reply.status;
+    std::string error = reply.message;
+    if (reply.outcome == dataverse_outcome::success ||
+        reply.outcome == dataverse_outcome::permanent) {
+      try {
+        const auto answer = dataverse::batch_answer_outcome(
+            reply.status, header_of(reply, "Content-Type").value_or(""), reply.body,
+            batch->operations);
+        facts.all_succeeded = answer.success;
+        facts.status = answer.status;
+        facts.duplicate_key = dataverse::is_duplicate_key(answer.status, answer.body);
+        if (error.empty() || answer.status != reply.status)
+          error = batch_part_failure_message(answer.status);
+      } catch (const std::exception& e) {
+        facts.readable = false;
+        error = e.what();
+      }
+    }
+    switch (decide_batch_answer(facts)) {
+      case batch_answer_step::completed:
+        return complete_batch(job, batch->phone_call_id,
+                              batch->with_task ? std::optional<std::string>(batch->task_id)
+                                               : std::nullopt);
+      case batch_answer_step::reread_queue_row:
+        // The change set rolled back: only the status update can be on the row already (an
+        // earlier batch whose answer was lost); the re-read tells that from an edit.
+        return read_queue_row(self, job, [self, job](const queue_row_facts& row) {
+          const auto d = decide_after_status_412(row);
+          if (d.step == queue_row_step::already_applied)
+            return finish_sequentially(self, job, true);
+          job->conflict(d.conflicting_fields);
+        });
+      case batch_answer_step::check_again:
+        return check_batch_again(self, job, batch, reply,
+                                 reply.outcome == dataverse_outcome::transient
+                                     ? unresent_class(reply)
+                                     : classify_status(facts.status),
+                                 error);
+      case batch_answer_step::finish_sequentially:
+        return finish_sequentially(self, job, false);
+      case batch_answer_step::resume_needed:
+        return fail_batch(job, batch, true, error);
+      case batch_answer_step::permanent:
+        return fail_batch(job, batch, false, error);
+    }
+  });
+}
+
+/// §7.5: builds the change set (a plan it cannot be built from fails before any request),
+/// then the checks decide whether it is sent.
+void batch_write_back(self_pointer self, const write_ptr& job) {
+  const auto& m = self->state.config.mapping;
+  const auto& plan = job->order.plan;
+  auto batch = std::make_shared<batch_run>(self->state.config.retry);
+  try {
+    const auto& call = *plan.phone_call_activity;
+    batch->phone_call_id = deterministic_record_id(call.session_id, "phonecall");
+    std::vector<dataverse::dataverse_request> ops{
+        dataverse::phone_call_create_request(m, call),
+        dataverse::phone_call_close_request(m, batch->phone_call_id),
+        dataverse::queue_status_update_request(m, plan.queue_status, job->baseline.etag,
+                                               job->warning)};
+    batch->with_task = task_allowed(plan) && !job->order.task_done;
+    if (batch->with_task) {
+      ops.push_back(dataverse::task_create_request(m, *plan.task, job->owner));
+      batch->task_id = deterministic_record_id(plan.task->session_id, "task");
+      batch->task_prequery = dataverse::task_prequery_request(m, job->order.session_id);
+    }
+    batch->phone_call_prequery = dataverse::phone_call_prequery_request(m, job->order.session_id);
+    batch->operations = ops.size();
+    batch->request = dataverse::batch_request(job->order.session_id, ops);
+  } catch (const std::exception& e) {
+    return fail_batch(job, batch, false, e.what());
+  }
+  run_batch_checks(self, job, batch, [self, job, batch](const batch_checks& checks) {
+    follow_batch_checks(self, job, batch, checks);
+  });
+}
+
 /// `code:message` → the warning (split at the first ':'); "" → none.
 std::optional<data_quality_warning> warning_of(const std::string& text) {
   if (text.empty()) return std::nullopt;
@@ -707,7 +946,10 @@ dataverse_emitter_actor::behavior_type dataverse_emitter(self_pointer self,
                       writeback_failed_message("write-back order", e.what()));
           return promise;
         }
-        pre_write_read(self, job);
+        if (batch_applies(job->order))
+          batch_write_back(self, job);
+        else
+          pre_write_read(self, job);
         return promise;
       },
   };

@@ -28,6 +28,8 @@ struct dataverse_emitter_config {
   /// The §5 budget and delays of the write-back create loops (POSTs are never resent by the
   /// gateway: the emitter waits, re-queries by key, and counts k against max_retries).
   retry_settings retry;
+  /// Asked at every write_point before the emitter goes on; none → no pauses (tests).
+  write_gate_actor gate;
 };
 
 struct dataverse_emitter_state {

@@ -133,7 +133,7 @@ TEST_CASE("every message type round-trips through a caf::message") {
   report.run_id = "run_1";
   report.outcome = outcome;
   report.http = {10, 2, 1, 1, 4};
-  report.operations_replayed = std::string("task");
+  report.operations_replayed = std::vector<std::string>{"task"};
   CHECK(round_trip(sys, report) == report);
 
   emit_result emitted{"ses_1", crm_record_kind::task,       std::string("guid"),

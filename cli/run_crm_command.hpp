@@ -1,0 +1,31 @@
+#pragma once
+// `opencloser run-crm` (cli.md §4): one queue row, or the resume of one session.
+
+#include <string>
+
+#include "cli/dataverse_connection.hpp"
+
+namespace opencloser::cli {
+
+struct run_crm_options {
+  bool write = false;
+  std::string queue_item_id;
+  bool next_ready = false;
+  std::string campaign;
+  std::string transport_fixture;
+  std::string conversation_fixture;
+  std::string resume;
+  std::string report;
+  bool json = false;
+  std::string config = "config/slice1.toml";
+  std::string slice2_config = "config/slice2.toml";
+  std::string mapping;
+  std::string artifacts_dir;
+  std::string state_db;
+  std::string log_level;
+  connection_options connection;
+};
+
+int run_run_crm(const run_crm_options& options);
+
+}  // namespace opencloser::cli
