@@ -36,6 +36,8 @@ using token_atom = caf::atom_constant<caf::atom("token")>;
 using http_done_atom = caf::atom_constant<caf::atom("http_done")>;
 /// (internal) A pending gateway call's retry wait is over.
 using resend_atom = caf::atom_constant<caf::atom("resend")>;
+/// (internal) Time to renew the leases of the sessions in flight.
+using renew_atom = caf::atom_constant<caf::atom("renew")>;
 
 using header_pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -109,6 +111,9 @@ using supervisor_actor = write_gate_actor::extend<
     caf::replies_to<session_order>::with<session_report>,
     /// Takes a `resume_needed` (or expired) session over and replays its undone operations
     /// against the persisted active baseline, or releases its claim (§10).
-    caf::replies_to<resume_order>::with<session_report>>;
+    caf::replies_to<resume_order>::with<session_report>,
+    /// (internal, a delayed message to itself) renew the lease of every session in flight
+    /// (dataverse.md §12: at least every lease_seconds/3).
+    caf::reacts_to<renew_atom>>;
 
 }  // namespace opencloser

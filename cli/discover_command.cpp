@@ -8,6 +8,7 @@
 #include "adapters/dataverse/metadata_verifier.hpp"
 #include "adapters/mapping/mapping_artifact.hpp"
 #include "adapters/mapping/mapping_writer.hpp"
+#include "cli/logging_setup.hpp"
 #include "cli/output.hpp"
 
 namespace opencloser::cli {
@@ -39,6 +40,7 @@ dataverse::verification_step verify(dataverse_connection& dataverse,
 
 int run_discover(const discover_options& o) {
   try {
+    configure_logging(o.log_level);
     const auto config = load_settings(o.config, o.slice2_config, process_env);
     product_clock clock;
     if (auto frozen = process_env("OPENCLOSER_CLOCK_NOW")) {

@@ -18,8 +18,10 @@
 #include "adapters/fixtures/fixture_files.hpp"
 #include "adapters/fixtures/fixture_loader.hpp"
 #include "adapters/mapping/mapping_artifact.hpp"
+#include "adapters/process/interrupts.hpp"
 #include "adapters/process/sha256.hpp"
 #include "adapters/timezone/os_zone_database.hpp"
+#include "cli/logging_setup.hpp"
 #include "cli/output.hpp"
 
 namespace opencloser::cli {
@@ -50,6 +52,11 @@ struct run_setup {
 
 run_setup prepare(const run_crm_options& o) {
   run_setup s;
+  try {
+    configure_logging(o.log_level);
+  } catch (const std::exception& e) {
+    throw usage_error(e.what());
+  }
   try {
     s.config = load_settings(o.config, o.slice2_config, process_env);
   } catch (const std::exception& e) {
@@ -202,6 +209,7 @@ session_report supervise(run_setup& s, dataverse_connection& dataverse, run_cont
   sc.run_id = mint_id("run");
   sc.command = std::move(command);
   sc.hook = &s.hook;
+  sc.interrupted = &install_interrupt_handlers();
   auto& sys = dataverse.system();
   auto sup = sys.spawn<caf::detached>(supervisor, std::move(sc));
   session_report report;

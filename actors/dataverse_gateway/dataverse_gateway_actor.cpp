@@ -7,6 +7,7 @@
 
 #include "actors/common/version.hpp"
 #include "adapters/http/http_client.hpp"
+#include "adapters/logging/log.hpp"
 #include "adapters/oauth/token_provider.hpp"
 
 namespace opencloser {
@@ -19,8 +20,10 @@ using pending_call = dataverse_gateway_state::pending_call;
 constexpr std::string_view service_root = "/api/data/v9.2/";
 
 /// `<env><path>` without the query: the only form of a URL that appears in messages.
-std::string url_for_messages(const dataverse_gateway_config& c, const dataverse_call& call) {
-  return c.env_url + std::string(service_root) +
+/// `<env>/api/data/v9.2/<path>`: DATAVERSE_ENV_URL is a secret (dataverse.md §8), so messages
+/// and logs name the host `<env>` and drop the query string.
+std::string url_for_messages(const dataverse_gateway_config&, const dataverse_call& call) {
+  return "<env>" + std::string(service_root) +
          call.relative_url.substr(0, call.relative_url.find('?'));
 }
 
@@ -163,6 +166,13 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
         result.headers = std::move(headers);
         result.body = std::move(body);
         const auto d = it->second.retry.on_result(result);
+        if (log_enabled(log_level::debug))
+          log_line(log_level::debug,
+                   it->second.call.step + " " + it->second.call.method + " " +
+                       url_for_messages(self->state.config, it->second.call) + " -> " +
+                       (result.failure != transport_failure::none
+                            ? std::string(transport_failure_name(result.failure))
+                            : std::to_string(result.status)));
         std::string message;
         if (result.failure != transport_failure::none)
           message =

@@ -88,6 +88,17 @@ ledger_change ledger_change_of(const emit_outcome& o) {
   return c;
 }
 
+std::vector<local_idempotency_key> done_keys(const std::vector<local_idempotency_key>& keys,
+                                             const emit_outcome& o) {
+  std::vector<local_idempotency_key> out;
+  for (const auto& k : keys)
+    if ((k.kind == writeback_kind::phone_call_activity && o.phone_call_done) ||
+        (k.kind == writeback_kind::queue_status_update && o.queue_status_done) ||
+        (k.kind == writeback_kind::task_payload && o.task_done))
+      out.push_back(k);
+  return out;
+}
+
 preflight_verdict resume_preflight(const std::string& sid, const std::optional<ledger_row>& row,
                                    unix_ms now, const std::optional<write_plan_record>& plan,
                                    const std::string& mapping_path,

@@ -11,6 +11,7 @@
 #include "messages/claim.hpp"
 #include "messages/emit.hpp"
 #include "messages/report.hpp"
+#include "messages/session.hpp"
 
 namespace opencloser {
 
@@ -39,6 +40,11 @@ std::vector<std::string> operations_confirmed(const emit_outcome& outcome);
 
 /// The ledger change an emit's outcome commits: done flags, confirmed correlations.
 ledger_change ledger_change_of(const emit_outcome& outcome);
+
+/// The local keys of the Dataverse records an emit has done (domain.md §10: committed with the
+/// ledger flags they guard).
+std::vector<local_idempotency_key> done_keys(const std::vector<local_idempotency_key>& keys,
+                                             const emit_outcome& outcome);
 
 /// §10 step 2. `proceed` when the session may be taken over; else the answer to give at once.
 struct preflight_verdict {

@@ -3,6 +3,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -42,6 +44,7 @@ struct session_job {
   std::string owner_set = "systemusers";
   bool session_begun = false;
   bool ledger_ours = false;  ///< write mode: this run holds the ledger's lease
+  bool interrupted = false;  ///< a signal stopped the write-back at a checkpoint
   // How it ends.
   exit_status status = exit_status::failed;
   nullable<std::string> block_reason;
@@ -65,6 +68,19 @@ bool write_mode(self_pointer self) { return self->state.config.mode == run_mode:
 state_journal& journal(self_pointer self) { return *self->state.config.journal; }
 std::string now_text(self_pointer self) { return self->state.config.clock.now_utc_ms(); }
 unix_ms now_ms(self_pointer self) { return self->state.config.clock.now(); }
+
+bool interrupted(self_pointer self) {
+  const auto* flag = self->state.config.interrupted;
+  return flag && flag->load();
+}
+
+/// A signal after the claim or during the write-back: what is done stays journaled and the
+/// rest waits for `run-crm --write --resume` (cli.md §1).
+session_end interrupted_end(const job_ptr& job) {
+  return {exit_status::resume_needed, {},
+          "interrupted by a signal; continue with run-crm --write --resume " + job->session_id(),
+          run_status::resume_needed};
+}
 
 ledger_lease lease_of(self_pointer self) {
   return {self->state.config.run_id, system_now_ms(), cfg(self).writeback.lease_seconds};
@@ -218,10 +234,13 @@ void emit(self_pointer self, const job_ptr& job, emit_order order) {
             add_counters(job->http, outcome.counters);
             const auto replayed = operations_confirmed(outcome);
             if (job->resume) job->replayed = replayed;
-            const auto end = end_after_emit(outcome, job->resume, replayed);
-            if (outcome.status != emit_status::stopped &&
+            auto end = end_after_emit(outcome, job->resume, replayed);
+            if (job->interrupted) end = interrupted_end(job);
+            if ((outcome.status != emit_status::stopped || job->interrupted) &&
                 !journaled(self, job, [&] {
-                  journal(self).apply(job->session_id(), lease_of(self), ledger_change_of(outcome));
+                  auto change = ledger_change_of(outcome);
+                  change.keys = done_keys(job->run.keys, outcome);
+                  journal(self).apply(job->session_id(), lease_of(self), change);
                 }))
               return;
             const bool blocked_path = job->run.decision.outcome == eligibility_outcome::block;
@@ -316,6 +335,7 @@ void after_plan(self_pointer self, const job_ptr& job, plan_result& planned) {
                              run_status::blocked},
                             session_state::blocked);
   }
+  if (interrupted(self)) return end_session(self, job, interrupted_end(job));
   emit(self, job, emit_order_of(self, job));
 }
 
@@ -480,6 +500,7 @@ void claim(self_pointer self, const job_ptr& job, const std::string& override_id
                 }))
               return;
             self->state.config.hook->reach("after_claim");
+            if (interrupted(self)) return end_session(self, job, interrupted_end(job));
             place_call(self, job, override_id);
           },
           [self, job](caf::error& e) { fail(self, job, self->system().render(e)); });
@@ -533,6 +554,12 @@ void on_loaded(self_pointer self, const job_ptr& job, load_result& loaded) {
                    blocked_reason_letters(run.decision) + " failed";
     return plan(self, job, "");
   }
+  if (write_mode(self) && interrupted(self))
+    return end_session(self, job,
+                       {exit_status::failed, {},
+                        "interrupted by a signal before the claim; nothing was written",
+                        run_status::aborted},
+                       session_state::aborted);
   if (write_mode(self)) return claim(self, job, loaded.owner_override);
   place_call(self, job, loaded.owner_override);
 }
@@ -686,7 +713,22 @@ supervisor_actor::behavior_type supervisor(self_pointer self, supervisor_config 
   dataverse_emitter_config emitter_config{st.config.gateway, ctx.mapping, c.retry};
   emitter_config.gate = caf::actor_cast<write_gate_actor>(self);
   st.emitter = self->spawn<caf::linked>(dataverse_emitter, std::move(emitter_config));
+  // Leases are renewed at least every lease_seconds/3 while sessions are in flight (§12).
+  const auto renew_every = std::chrono::seconds(std::max<std::int64_t>(1, c.writeback.lease_seconds / 3));
+  if (st.config.mode == run_mode::write_enabled)
+    self->delayed_send(self, renew_every, renew_atom::value);
   return {
+      [self, renew_every](renew_atom) {
+        for (auto& [sid, job] : self->state.sessions) {
+          if (!job->ledger_ours) continue;
+          try {
+            journal(self).renew_lease(sid, lease_of(self));
+          } catch (const std::exception&) {
+            job->ledger_ours = false;  // taken over: the next checkpoint stops the emit
+          }
+        }
+        self->delayed_send(self, renew_every, renew_atom::value);
+      },
       [self](write_checkpoint& cp) -> checkpoint_verdict {
         auto it = self->state.sessions.find(cp.session_id);
         if (it == self->state.sessions.end()) return {false, "unknown session " + cp.session_id};
@@ -699,6 +741,10 @@ supervisor_actor::behavior_type supervisor(self_pointer self, supervisor_config 
         } catch (const std::exception& e) {
           it->second->ledger_ours = false;
           return {false, e.what()};
+        }
+        if (interrupted(self)) {
+          it->second->interrupted = true;
+          return {false, "interrupted by a signal"};
         }
         static constexpr const char* names[] = {"after_phone_call", "after_queue_update",
                                                 "before_task_post"};

@@ -7,6 +7,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -37,6 +38,8 @@ struct supervisor_config {
   std::string run_id;  ///< `run_<32 hex>`: the lease owner of this run's sessions
   std::string command = "run-crm";
   crash_hook* hook = nullptr;  ///< outlives the actor; may be unarmed
+  /// Set by the first SIGINT/SIGTERM: stop at the next safe point (cli.md §1). May be null.
+  const std::atomic<bool>* interrupted = nullptr;
 };
 
 struct session_job;
