@@ -3,9 +3,7 @@
 // thin shells: they receive a message, call the pure logic beside them, and send a message.
 // Only this header and `*_actor.*` files include CAF.
 //
-// Built so far: the Dataverse gateway, the queue loader, the call simulator, the redactor and
-// the emitter (claim and sequential write-back). The writeback_planner and the supervisor
-// follow in issue 4; the design is in docs/architecture.md.
+// How one session flows through them: docs/architecture.md.
 
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
@@ -62,7 +60,10 @@ using dataverse_gateway_actor = caf::typed_actor<
 using queue_loader_actor = caf::typed_actor<
     /// Loads the explicit row or the next ready row of the campaign (dataverse.md §4), names
     /// its facility, converts it to a queue item and evaluates rules a–f (domain.md §5).
-    caf::replies_to<load_order>::with<load_result>>;
+    caf::replies_to<load_order>::with<load_result>,
+    /// One page of the campaign's ready rows (drain): `Prefer: odata.maxpagesize`, then
+    /// `@odata.nextLink` verbatim; an empty first page runs the campaign check.
+    caf::replies_to<page_order>::with<page_result>>;
 
 /// The call simulator actor interface: the mock call of one session.
 using call_simulator_actor = caf::typed_actor<
@@ -98,7 +99,8 @@ using dataverse_emitter_actor = caf::typed_actor<
     /// The §7.1–§7.4 sequential write-back of the undone operations: pre-write read against
     /// the active baseline, Phone Call create loop (key pre-query before every POST, duplicate
     /// key read-back, close), queue status PATCH (412 re-read: applied or conflict), Task
-    /// create loop. Stops at the first conflict, permanent error or transient exhaustion.
+    /// create loop; or, in batch mode with nothing done, one `$batch` change set (§7.5). Stops
+    /// at the first conflict, permanent error, transient exhaustion or refused checkpoint.
     caf::replies_to<emit_order>::with<emit_outcome>>;
 
 /// The supervisor actor interface: owns the policies — the session pipeline and its order,

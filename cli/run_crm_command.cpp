@@ -199,6 +199,7 @@ session_report supervise(run_setup& s, dataverse_connection& dataverse, run_cont
   sc.config = s.config;
   sc.context = std::make_shared<run_context>(std::move(context));
   sc.gateway = dataverse.gateway();
+  sc.service_root_url = dataverse.env_url() + "/api/data/v9.2/";
   sc.zones = &zones;
   sc.clock = s.clock;
   sc.journal = std::move(journal);

@@ -200,7 +200,18 @@ typename Inspector::result_type inspect(Inspector& f, dataverse_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, load_order& x) {
   return f(caf::meta::type_name("load_order"), x.session_id, x.decision_id, x.queue_item_id,
-           x.campaign);
+           x.campaign, x.row_json);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, page_order& x) {
+  return f(caf::meta::type_name("page_order"), x.campaign, x.page_size, x.next_link);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, page_result& x) {
+  return f(caf::meta::type_name("page_result"), x.status, x.rows, x.next_link, x.message,
+           x.counters);
 }
 
 template <class Inspector>
@@ -273,7 +284,7 @@ typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_order& x) {
   return f(caf::meta::type_name("session_order"), x.queue_item_id, x.campaign, x.transport,
-           x.conversation);
+           x.conversation, x.row_json, x.drain_id, x.scenario);
 }
 
 template <class Inspector>
@@ -284,7 +295,7 @@ typename Inspector::result_type inspect(Inspector& f, resume_order& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_report& x) {
   return f(caf::meta::type_name("session_report"), x.outcome, x.run_report_json, x.artifact_dir,
-           x.run_report_path, x.operations_replayed, x.notices);
+           x.run_report_path, x.operations_replayed, x.notices, x.http, x.saw_throttle);
 }
 
 }  // namespace opencloser

@@ -20,13 +20,15 @@ enum class exit_status : std::uint8_t {
   resume_needed,
   failed,
   cancelled,
+  deferred,  ///< a drain item whose only failing rule is (c): no session (cli.md §5)
 };
 
 template <>
 struct enum_names<exit_status> {
   static constexpr auto values =
       std::to_array<std::string_view>({"completed", "no-callable-item", "no-resume-needed",
-                                       "blocked", "resume_needed", "failed", "cancelled"});
+                                       "blocked", "resume_needed", "failed", "cancelled",
+                                       "deferred"});
 };
 
 constexpr int exit_code_of(exit_status status) {
@@ -34,6 +36,7 @@ constexpr int exit_code_of(exit_status status) {
     case exit_status::completed:
     case exit_status::no_callable_item:
     case exit_status::no_resume_needed:
+    case exit_status::deferred:
       return 0;
     case exit_status::blocked:
       return 1;

@@ -18,6 +18,10 @@ struct session_order {
   std::string campaign;
   transport_fixture transport;
   nullable<struct conversation> conversation;
+  // A drain item (cli.md §5): the paged row (no load request), the drain, the scenario name.
+  std::string row_json;
+  std::string drain_id;
+  std::string scenario;
   bool operator==(const session_order&) const = default;
 };
 
@@ -37,6 +41,8 @@ struct session_report {
   nullable<std::string> run_report_path;  ///< `<artifact_dir>/run-report.json` when written
   nullable<std::vector<std::string>> operations_replayed;  ///< resume only
   std::vector<std::string> notices;  ///< CLI `warning:` lines (call log warnings)
+  http_counters http;                ///< this session's requests (the drain sums them)
+  bool saw_throttle = false;         ///< a 429 during this session (adaptive concurrency)
   bool operator==(const session_report&) const = default;
 };
 

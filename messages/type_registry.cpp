@@ -36,6 +36,8 @@ void register_message_types(caf::actor_system_config& cfg) {
       .add_message_type<dataverse_reply>("opencloser::dataverse_reply")
       .add_message_type<load_order>("opencloser::load_order")
       .add_message_type<load_result>("opencloser::load_result")
+      .add_message_type<page_order>("opencloser::page_order")
+      .add_message_type<page_result>("opencloser::page_result")
       .add_message_type<call_order>("opencloser::call_order")
       .add_message_type<redaction_result>("opencloser::redaction_result")
       .add_message_type<claim_order>("opencloser::claim_order")

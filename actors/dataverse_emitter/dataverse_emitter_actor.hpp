@@ -1,8 +1,8 @@
 #pragma once
 // The Dataverse emitter actor (actors/actors.hpp): a thin shell that sends the product's writes
-// through the gateway: the claim (dataverse.md §6) and the sequential write-back (§7.1–§7.4).
-// The requests come from adapters/dataverse, the decisions from claim_logic.hpp and
-// writeback_logic.hpp beside it.
+// through the gateway: the claim (dataverse.md §6), the sequential write-back (§7.1–§7.4) and
+// the `$batch` write-back (§7.5). The requests come from adapters/dataverse, the decisions
+// from claim_logic.hpp, writeback_logic.hpp and batch_logic.hpp beside it.
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>

@@ -81,6 +81,9 @@ void load_row(self_pointer self, const job_ptr& job, json::value row) {
   // without a lookup value or a name table (dataverse.md §4).
   if (!parsed.facility_account_id || !m.name_table)
     return evaluate(self, job, std::move(row), "", std::move(parsed));
+  auto& names = self->state.facility_names;
+  if (auto it = names.find(*parsed.facility_account_id); it != names.end())
+    return evaluate(self, job, std::move(row), it->second, std::move(parsed));
   dataverse::dataverse_request request;
   try {
     request = dataverse::facility_name_request(m, *parsed.facility_account_id);
@@ -91,6 +94,7 @@ void load_row(self_pointer self, const job_ptr& job, json::value row) {
         [self, job, row = std::move(row), parsed = std::move(parsed)](json::value body) mutable {
           const auto raw = *parsed.facility_account_id;
           auto name = dataverse::facility_name_from(self->state.config.mapping, body, raw);
+          self->state.facility_names.emplace(raw, name);
           evaluate(self, job, std::move(row), std::move(name), std::move(parsed));
         });
 }
@@ -117,6 +121,76 @@ void load_next_ready(self_pointer self, const job_ptr& job) {
   });
 }
 
+/// One page in progress: the result being filled and the promise.
+struct page_job {
+  page_result result;
+  caf::typed_response_promise<page_result> promise;
+  void finish(page_status status, std::string message = {}) {
+    result.status = status;
+    result.message = std::move(message);
+    promise.deliver(std::move(result));
+  }
+  void fail(const std::string& detail) { finish(page_status::failed, "queue loader error: " + detail); }
+};
+
+/// An empty first page: the campaign exists (nothing ready) or it is unknown.
+void probe_campaign(self_pointer self, const std::shared_ptr<page_job>& job,
+                    const std::string& campaign) {
+  auto& m = self->state.config.mapping;
+  self->request(self->state.config.gateway, caf::infinite,
+                call_of(dataverse::campaign_probe_request(m, campaign)))
+      .then(
+          [job, campaign](dataverse_reply& probe) {
+            add_counters(job->result.counters, probe.counters);
+            if (probe.outcome != dataverse_outcome::success) return job->fail(probe.message);
+            try {
+              if (dataverse::first_row(json::parse(probe.body)))
+                return job->finish(page_status::no_callable_item);
+            } catch (const std::exception& e) {
+              return job->fail(e.what());
+            }
+            job->finish(page_status::failed, "configured_campaign_not_found: campaign '" +
+                                                 campaign + "' has zero queue items in Dataverse");
+          },
+          [self, job](caf::error& e) { job->fail(self->system().render(e)); });
+}
+
+/// One page of ready rows; an empty first page asks whether the campaign exists at all.
+void fetch_page(self_pointer self, page_order order,
+                caf::typed_response_promise<page_result> promise) {
+  auto& m = self->state.config.mapping;
+  auto job = std::make_shared<page_job>();
+  job->promise = std::move(promise);
+  dataverse::dataverse_request request;
+  try {
+    request = order.next_link.empty()
+                  ? dataverse::queue_next_ready_request(m, order.campaign, order.page_size)
+                  : dataverse::next_page_request(self->state.config.service_root_url,
+                                                 order.next_link, order.page_size);
+  } catch (const std::exception& e) {
+    return job->fail(e.what());
+  }
+  const bool first = order.next_link.empty();
+  self->request(self->state.config.gateway, caf::infinite, call_of(request))
+      .then(
+          [self, job, first, campaign = order.campaign](dataverse_reply& reply) {
+            add_counters(job->result.counters, reply.counters);
+            if (reply.outcome != dataverse_outcome::success) return job->fail(reply.message);
+            try {
+              const auto body = json::parse(reply.body);
+              for (const auto& row : dataverse::collection_rows(body))
+                job->result.rows.push_back(json::write_compact(row));
+              if (const auto* link = body.find("@odata.nextLink"); link && link->is_string())
+                job->result.next_link = link->as_string();
+            } catch (const std::exception& e) {
+              return job->fail(std::string("unreadable page (") + e.what() + ")");
+            }
+            if (!first || !job->result.rows.empty()) return job->finish(page_status::rows);
+            probe_campaign(self, job, campaign);
+          },
+          [self, job](caf::error& e) { job->fail(self->system().render(e)); });
+}
+
 }  // namespace
 
 queue_loader_actor::behavior_type queue_loader(self_pointer self, queue_loader_config config) {
@@ -127,6 +201,14 @@ queue_loader_actor::behavior_type queue_loader(self_pointer self, queue_loader_c
         job->promise = self->make_response_promise<load_result>();
         job->order = std::move(order);
         auto promise = job->promise;
+        if (!job->order.row_json.empty()) {
+          try {
+            load_row(self, job, json::parse(job->order.row_json));
+          } catch (const std::exception& e) {
+            job->fail(std::string("unreadable paged row (") + e.what() + ")");
+          }
+          return promise;
+        }
         if (job->order.queue_item_id.empty()) {
           load_next_ready(self, job);
           return promise;
@@ -143,6 +225,11 @@ queue_loader_actor::behavior_type queue_loader(self_pointer self, queue_loader_c
                   return load_row(self, job, std::move(*row));
                 job->finish(load_status::no_callable_item, "no callable queue item");
               });
+        return promise;
+      },
+      [self](page_order& order) -> caf::result<page_result> {
+        auto promise = self->make_response_promise<page_result>();
+        fetch_page(self, std::move(order), promise);
         return promise;
       },
   };

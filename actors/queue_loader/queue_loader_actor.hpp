@@ -3,6 +3,9 @@
 // calls the pure pieces — the OData requests and row parsing (adapters/dataverse) and the
 // eligibility rules beside it (eligibility.hpp).
 
+#include <map>
+#include <string>
+
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -21,10 +24,14 @@ struct queue_loader_config {
   eligibility_settings rules;
   const zone_database* zones = nullptr;  ///< outlives the actor
   product_clock clock;
+  /// `<env>/api/data/v9.2/`: the base `@odata.nextLink`s must start with (paging only).
+  std::string service_root_url;
 };
 
 struct queue_loader_state {
   queue_loader_config config;
+  /// Facility names by account id, cached per run (a drain is one run; dataverse.md §4).
+  std::map<std::string, std::string> facility_names;
   static inline const char* name = "queue_loader";
 };
 

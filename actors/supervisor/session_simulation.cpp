@@ -22,8 +22,7 @@ std::optional<data_quality_warning> phone_warning(const queue_item& item) {
   if (!item.phone_number || item.phone_number->empty() || is_e164(*item.phone_number))
     return std::nullopt;
   return data_quality_warning{"non_e164_phone", "queue.phone",
-                              "phone number '" + *item.phone_number + "' of queue item '" +
-                                  item.queue_item_id + "' is not E.164; it was kept as is"};
+                              "queue item '" + item.queue_item_id + "' phone is not E.164"};
 }
 
 session_run simulate_session(const session_inputs& in) {

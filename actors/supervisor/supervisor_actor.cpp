@@ -150,12 +150,31 @@ void deliver(self_pointer self, const job_ptr& job) {
       report.artifact_dir = *r.artifact_dir;
       report.run_report_path = (artifacts(self).session_dir(sid) / "run-report.json").string();
     } catch (const std::exception& e) {
-      report.outcome.status = exit_status::failed;
+      r.outcome.status = exit_status::failed;  // local I/O (dataverse.md §12)
       job->message = e.what();
     }
   }
   report.outcome = r.outcome;
   report.outcome.message = job->message;
+  report.http = job->http;
+  report.saw_throttle = job->http.throttled > 0;
+  if (!job->order.drain_id.empty()) {
+    try {
+      drain_item_record item;
+      item.drain_id = job->order.drain_id;
+      item.queue_item_id = r.outcome.queue_item_id;
+      if (job->session_begun) item.session_id = sid;
+      item.outcome = std::string(to_string(report.outcome.status));
+      item.block_reason = report.outcome.block_reason;
+      if (r.outcome.final_disposition)
+        item.final_disposition = std::string(to_string(*r.outcome.final_disposition));
+      if (!job->order.scenario.empty()) item.scenario = job->order.scenario;
+      journal(self).record_drain_item(item, now_ms(self));
+    } catch (const std::exception& e) {
+      report.outcome.status = exit_status::failed;
+      report.outcome.message = e.what();
+    }
+  }
   report.operations_replayed = job->replayed;
   report.notices = job->notices;
   self->state.sessions.erase(sid);
@@ -480,8 +499,15 @@ void claim(self_pointer self, const job_ptr& job, const std::string& override_id
       .then(
           [self, job, override_id](claim_outcome& outcome) {
             add_counters(job->http, outcome.counters);
-            if (auto end = end_after_claim(outcome))
+            if (auto end = end_after_claim(outcome)) {
+              // An aborted session leaves its decision and its run report (dataverse.md §6).
+              if (!journaled(self, job, [&] {
+                    artifacts(self).write_json(job->session_id(), "eligibility-decision.json",
+                                               to_json(job->run.decision));
+                  }))
+                return;
               return end_session(self, job, *end, session_state::aborted);
+            }
             const auto& ctx = *self->state.config.context;
             job->active_row_json = outcome.row_json;
             if (auto etag = dataverse::row_etag(json::parse(outcome.row_json)))
@@ -518,6 +544,15 @@ void on_loaded(self_pointer self, const job_ptr& job, load_result& loaded) {
   if (loaded.status == load_status::failed) return fail(self, job, loaded.message);
 
   auto& run = job->run;
+  // A drain defers a row whose only failing rule is the calling window (c): no session, no
+  // request, nothing journaled but the drain item (cli.md §5).
+  if (!job->order.drain_id.empty() && loaded.decision.outcome == eligibility_outcome::block &&
+      loaded.decision.failing_rules == std::vector<std::string>{"c"}) {
+    run.session.queue_item_id = loaded.item.queue_item_id;
+    return end_session(self, job,
+                       {exit_status::deferred, {},
+                        "outside the calling window; deferred to a later drain", std::nullopt});
+  }
   job->loaded = loaded.item;
   job->load_row_json = loaded.row_json;
   job->active_row_json = loaded.row_json;
@@ -529,6 +564,7 @@ void on_loaded(self_pointer self, const job_ptr& job, load_result& loaded) {
   s.started_at = now_text(self);
   s.mode = self->state.config.mode;
   s.state = session_state::eligibility_evaluated;
+  if (!job->order.drain_id.empty()) s.drain_id = job->order.drain_id;
   self->state.sessions.emplace(s.session_id, job);
 
   const auto& ctx = *self->state.config.context;
@@ -566,7 +602,7 @@ void on_loaded(self_pointer self, const job_ptr& job, load_result& loaded) {
 
 void start_session(self_pointer self, const job_ptr& job) {
   load_order order{mint_id("ses"), mint_id("dec"), job->order.queue_item_id,
-                   job->order.campaign};
+                   job->order.campaign, job->order.row_json};
   job->decision_id = order.decision_id;
   job->task_id = mint_id("task");
   self->request(self->state.loader, caf::infinite, std::move(order))
@@ -705,8 +741,9 @@ supervisor_actor::behavior_type supervisor(self_pointer self, supervisor_config 
   st.readiness_http = ctx.readiness_http;
   const auto& c = st.config.config;
   st.loader = self->spawn<caf::linked>(
-      queue_loader, queue_loader_config{st.config.gateway, ctx.mapping, c.call_window,
-                                        c.eligibility, st.config.zones, st.config.clock});
+      queue_loader,
+      queue_loader_config{st.config.gateway, ctx.mapping, c.call_window, c.eligibility,
+                          st.config.zones, st.config.clock, st.config.service_root_url});
   st.caller = self->spawn<caf::linked>(call_simulator);
   st.redactor = self->spawn<caf::linked>(redactor, *st.config.redactor);
   st.planner = self->spawn<caf::linked>(writeback_planner, ctx.mapping);

@@ -164,7 +164,8 @@ json::value conflicting_events_json(const std::string& session_id,
 json::value dry_run_marker_json(const std::string& session_id) {
   json::value v;
   v.set("note",
-        "dry-run: no Dataverse write was sent; writeback.json shows the planned write-back");
+        "Dry-run: the write-back files describe what a write-enabled run would send; no create "
+        "or update was issued to Dataverse.");
   v.set("schema_version", dry_run_marker_schema_version);
   v.set("session_id", session_id);
   return v;

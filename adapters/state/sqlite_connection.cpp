@@ -110,6 +110,9 @@ connection::connection(const std::filesystem::path& file, access mode) : label_(
     throw error(rc, "state database " + label_ + " cannot be opened: " + detail);
   }
   sqlite3_extended_result_codes(db_, 1);
+  // Every connection, the read-only probe included, waits for another process's schema
+  // creation or WAL switch instead of failing at once with SQLITE_BUSY.
+  sqlite3_busy_timeout(db_, 5000);
 }
 
 connection::~connection() {

@@ -317,15 +317,39 @@ void state_journal::record_drain(const std::string& drain_id, const nullable<std
                campaign, format_utc_ms(started_at));
 }
 
-void state_journal::record_drain_item(const std::string& drain_id, const std::string& queue_item_id,
-                                      const nullable<std::string>& session_id,
-                                      const std::string& outcome, unix_ms now) {
+void state_journal::record_drain_item(const drain_item_record& i, unix_ms now) {
   db_->execute(
-      "INSERT INTO drain_items (drain_id, queue_item_id, session_id, outcome, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (drain_id, queue_item_id) DO UPDATE SET "
+      "INSERT INTO drain_items (drain_id, queue_item_id, session_id, outcome, block_reason, "
+      "final_disposition, scenario, node, completed_seq, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+      "(SELECT coalesce(max(completed_seq), 0) + 1 FROM drain_items WHERE drain_id = ?1), ?9) "
+      "ON CONFLICT (drain_id, queue_item_id) DO UPDATE SET "
       "session_id = coalesce(excluded.session_id, session_id), outcome = excluded.outcome, "
-      "updated_at = excluded.updated_at",
-      drain_id, queue_item_id, session_id, outcome, format_utc_ms(now));
+      "block_reason = excluded.block_reason, final_disposition = excluded.final_disposition, "
+      "scenario = coalesce(excluded.scenario, scenario), node = excluded.node, "
+      "completed_seq = excluded.completed_seq, updated_at = excluded.updated_at",
+      i.drain_id, i.queue_item_id, i.session_id, i.outcome, i.block_reason, i.final_disposition,
+      i.scenario, i.node, format_utc_ms(now));
+}
+
+void state_journal::for_each_drain_item(
+    const std::string& drain_id, const std::function<void(const drain_item_record&)>& visit) {
+  auto rows = db_->query(
+      "SELECT queue_item_id, session_id, outcome, block_reason, final_disposition, scenario, "
+      "node FROM drain_items WHERE drain_id = ?1 ORDER BY completed_seq",
+      drain_id);
+  while (rows.next()) {
+    drain_item_record item;
+    item.drain_id = drain_id;
+    item.queue_item_id = rows.text(0);
+    item.session_id = rows.nullable_text(1);
+    item.outcome = rows.text(2);
+    item.block_reason = rows.nullable_text(3);
+    item.final_disposition = rows.nullable_text(4);
+    item.scenario = rows.nullable_text(5);
+    item.node = rows.text(6);
+    visit(item);
+  }
 }
 
 }  // namespace opencloser

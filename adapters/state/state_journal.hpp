@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -157,10 +158,13 @@ class state_journal {
 
   void record_drain(const std::string& drain_id, const nullable<std::string>& campaign,
                     unix_ms started_at);
-  /// Item → session and outcome; a later outcome for the same item replaces the earlier one.
-  void record_drain_item(const std::string& drain_id, const std::string& queue_item_id,
-                         const nullable<std::string>& session_id, const std::string& outcome,
-                         unix_ms now);
+  /// Item → session and outcome; a later outcome for the same item replaces the earlier one
+  /// and moves it to the end of the completion order.
+  void record_drain_item(const drain_item_record& item, unix_ms now);
+  /// The drain's items in completion order, one at a time (the report streams them; a drain
+  /// of any size never holds them in memory).
+  void for_each_drain_item(const std::string& drain_id,
+                           const std::function<void(const drain_item_record&)>& visit);
 
  private:
   state_journal(std::filesystem::path file, std::unique_ptr<sqlite::connection> db);

@@ -116,4 +116,17 @@ struct ledger_change {
   nullable<write_plan_record> write_plan;   ///< persisted when the plan is built
 };
 
+/// One `drain_items` row: a row's outcome in a drain (cli.md §5.3 report `items`).
+struct drain_item_record {
+  std::string drain_id;
+  std::string queue_item_id;
+  nullable<std::string> session_id;
+  std::string outcome;  ///< the item exit_status
+  nullable<std::string> block_reason;
+  nullable<std::string> final_disposition;
+  nullable<std::string> scenario;
+  std::string node = "coordinator";
+  bool operator==(const drain_item_record&) const = default;
+};
+
 }  // namespace opencloser

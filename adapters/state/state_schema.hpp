@@ -228,11 +228,16 @@ CREATE TABLE IF NOT EXISTS crm_correlations (
 );
 
 CREATE TABLE IF NOT EXISTS drain_items (
-  drain_id      TEXT NOT NULL REFERENCES drains (drain_id),
-  queue_item_id TEXT NOT NULL,
-  session_id    TEXT REFERENCES sessions (session_id),
-  outcome       TEXT NOT NULL,
-  updated_at    TEXT NOT NULL,
+  drain_id          TEXT NOT NULL REFERENCES drains (drain_id),
+  queue_item_id     TEXT NOT NULL,
+  session_id        TEXT REFERENCES sessions (session_id),
+  outcome           TEXT NOT NULL,
+  block_reason      TEXT,
+  final_disposition TEXT,
+  scenario          TEXT,
+  node              TEXT,
+  completed_seq     INTEGER NOT NULL DEFAULT 0,
+  updated_at        TEXT NOT NULL,
   PRIMARY KEY (drain_id, queue_item_id)
 );
 

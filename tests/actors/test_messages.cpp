@@ -171,7 +171,7 @@ TEST_CASE("Dataverse calls and replies round-trip with headers, outcome and coun
 TEST_CASE("session orders and answers round-trip: load, call, redaction") {
   fixture_system fx;
   auto& sys = *fx.sys;
-  load_order order{"ses_1", "dec_1", "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11", ""};
+  load_order order{"ses_1", "dec_1", "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0a11", "", ""};
   CHECK(round_trip(sys, order) == order);
   load_result loaded;
   loaded.status = load_status::no_callable_item;

@@ -29,13 +29,15 @@ struct loader_fixture : testing::emulated_dataverse {
                                                           {},
                                                           {},
                                                           &zones,
-                                                          product_clock(frozen_now)});
+                                                          product_clock(frozen_now),
+                                                          {}});
   }
   ~loader_fixture() { stop(loader); }  // before `zones` goes
 
   load_result load(std::string id, std::string campaign_value = {}) {
     return ask<load_result>(loader, load_order{"ses_00000000000000000000000000000001", "dec_1",
-                                               std::move(id), std::move(campaign_value)});
+                                               std::move(id), std::move(campaign_value),
+                                               {}});
   }
 
   void add_row(const std::string& id, std::string_view extra) {

@@ -17,6 +17,7 @@ TEST_CASE("write run of a callback: one Phone Call closed, status patched, one T
   const auto sid = r.line("session_id").value_or("");
   REQUIRE(sid.rfind("ses_", 0) == 0);
 
+  CHECK(env.write_count() == 5);  // claim, Phone Call POST and close, queue PATCH, Task POST
   const auto calls = env.rows("phonecall");
   REQUIRE(calls.size() == 1);
   CHECK(calls[0].find("statecode")->as_int() == 1);

@@ -531,14 +531,30 @@ TEST_CASE("drains record their items and the session each became", "[state]") {
   auto journal = state_journal::open(file, t0);
   journal.begin_session(write_mode_start());
   journal.record_drain("drn_0123456789abcdef0123456789abcdef", std::string("campaign-guid"), t0);
-  journal.record_drain_item("drn_0123456789abcdef0123456789abcdef", queue_id, {}, "deferred", t0);
-  journal.record_drain_item("drn_0123456789abcdef0123456789abcdef", queue_id, sid, "completed",
+  const std::string drain = "drn_0123456789abcdef0123456789abcdef";
+  const std::string other_row = "0b6f2c1e-9d1a-4c55-a3f2-6e7d8c9b0aff";
+  journal.record_drain_item({drain, queue_id, {}, "deferred", {}, {}, {}, "coordinator"}, t0);
+  journal.record_drain_item(
+      {drain, other_row, {}, "blocked", std::string("eligibility"), {}, {}, "coordinator"}, t0);
+  journal.record_drain_item({drain, queue_id, sid, "completed", {}, std::string("no_answer"),
+                             std::string("callback"), "node-a"},
                             t0 + minute);
-  CHECK(count(file, "drain_items") == "1");
-  CHECK(raw_sql(file, "SELECT outcome || ' ' || session_id FROM drain_items") ==
-        "completed " + sid);
-  CHECK_THROWS_AS(journal.record_drain_item("drn_unknown", queue_id, {}, "deferred", t0),
-                  state_error);  // foreign key
+  CHECK(count(file, "drain_items") == "2");
+  // Completion order: a later outcome moves the item to the end.
+  std::vector<drain_item_record> items;
+  journal.for_each_drain_item(drain, [&](const drain_item_record& i) { items.push_back(i); });
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].queue_item_id == other_row);
+  CHECK(items[0].block_reason.value_or("") == "eligibility");
+  CHECK(items[1].queue_item_id == queue_id);
+  CHECK(items[1].session_id.value_or("") == sid);
+  CHECK(items[1].outcome == "completed");
+  CHECK(items[1].final_disposition.value_or("") == "no_answer");
+  CHECK(items[1].scenario.value_or("") == "callback");
+  CHECK(items[1].node == "node-a");
+  CHECK_THROWS_AS(
+      journal.record_drain_item({"drn_unknown", queue_id, {}, "deferred", {}, {}, {}, "x"}, t0),
+      state_error);  // foreign key
 }
 
 TEST_CASE("a database of another schema version is refused and left unchanged", "[state]") {
