@@ -17,6 +17,7 @@
 #include "messages/call.hpp"
 #include "messages/claim.hpp"
 #include "messages/dataverse.hpp"
+#include "messages/drain.hpp"
 #include "messages/emit.hpp"
 #include "messages/inspect.hpp"
 #include "messages/plan.hpp"
@@ -34,6 +35,21 @@ using token_atom = caf::atom_constant<caf::atom("token")>;
 using http_done_atom = caf::atom_constant<caf::atom("http_done")>;
 /// (internal) A pending gateway call's retry wait is over.
 using resend_atom = caf::atom_constant<caf::atom("resend")>;
+/// A 429 was answered: the Retry-After in seconds (5 when absent), for the drain's pause.
+using throttled_atom = caf::atom_constant<caf::atom("throttled")>;
+/// An `x-ms-dop-hint` value was seen (the first, or a change).
+using dop_hint_atom = caf::atom_constant<caf::atom("dop_hint")>;
+/// Register the actor that hears throttled_atom and dop_hint_atom.
+using observe_atom = caf::atom_constant<caf::atom("observe")>;
+/// Drain control (cli.md §6): a snapshot, pause, resume, set-concurrency, enqueue, cancel.
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using unpause_atom = caf::atom_constant<caf::atom("unpause")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using concurrency_atom = caf::atom_constant<caf::atom("setconc")>;
+using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
+/// (internal) The drain coordinator's periodic wake-up (throttle pause over, signals).
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// (internal) Time to renew the leases of the sessions in flight.
 using renew_atom = caf::atom_constant<caf::atom("renew")>;
 
@@ -54,7 +70,11 @@ using dataverse_gateway_actor = caf::typed_actor<
     caf::reacts_to<http_done_atom, std::uint64_t, std::int32_t, header_pairs, std::string,
                    std::int32_t>,
     /// (internal, a delayed message to itself) call id: send it again.
-    caf::reacts_to<resend_atom, std::uint64_t>>;
+    caf::reacts_to<resend_atom, std::uint64_t>,
+    /// From now on, tell `observer` about every 429 (`throttled_atom, double seconds`) and every
+    /// new `x-ms-dop-hint` (`dop_hint_atom, std::int64_t`); and after a 429, start no request
+    /// before its Retry-After has passed (the global pause of cli.md §5.2).
+    caf::reacts_to<observe_atom, caf::actor>>;
 
 /// The queue loader actor interface: one queue row from Dataverse to an eligibility decision.
 using queue_loader_actor = caf::typed_actor<
@@ -116,6 +136,32 @@ using supervisor_actor = write_gate_actor::extend<
     caf::replies_to<resume_order>::with<session_report>,
     /// (internal, a delayed message to itself) renew the lease of every session in flight
     /// (dataverse.md §12: at least every lease_seconds/3).
-    caf::reacts_to<renew_atom>>;
+    caf::reacts_to<renew_atom>,
+    /// Journals a drain item that never became a session (`not_started`).
+    caf::reacts_to<drain_note>>;
+
+/// The drain coordinator actor interface: a whole campaign, N sessions at a time (cli.md §5).
+/// It pages the campaign through its own queue loader, holds at most one unconsumed page,
+/// assigns each row its scenario, hands rows to the supervisor as credits allow (adaptive
+/// concurrency: 429s halve the target, clean runs step it up, the dop hint caps it) and
+/// aggregates the outcomes.
+using drain_coordinator_actor = caf::typed_actor<
+    /// Runs the drain to its end.
+    caf::replies_to<drain_order>::with<drain_summary>,
+    /// A snapshot (progress lines, `ctl status`).
+    caf::replies_to<status_atom>::with<drain_snapshot>,
+    /// Start no new session / start them again / stop for good (in-flight sessions finish).
+    caf::replies_to<pause_atom>::with<bool>,
+    caf::replies_to<unpause_atom>::with<bool>,
+    caf::replies_to<cancel_atom>::with<bool>,
+    /// target = ceiling = n.
+    caf::replies_to<concurrency_atom, std::int64_t>::with<bool>,
+    /// Explicit rows ahead of the paged ones; answers the ids ignored (already seen).
+    caf::replies_to<enqueue_atom, std::vector<std::string>>::with<std::vector<std::string>>,
+    /// From the gateway: a 429 with its Retry-After seconds; an `x-ms-dop-hint`.
+    caf::reacts_to<throttled_atom, double>,
+    caf::reacts_to<dop_hint_atom, std::int64_t>,
+    /// (internal) periodic wake-up.
+    caf::reacts_to<tick_atom>>;
 
 }  // namespace opencloser

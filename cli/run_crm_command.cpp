@@ -103,7 +103,10 @@ readiness_result readiness(const run_setup& s, dataverse_connection& dataverse,
     in.mapping_sha256 = sha256_file_hex(s.mapping_path);
   } catch (const std::exception& e) {
     in.mapping.reset();
-    in.mapping_error = e.what();
+    // The loader's messages already carry the readiness prefix; the detail goes on.
+    constexpr std::string_view prefix = "mapping artifact error: ";
+    const std::string what = e.what();
+    in.mapping_error = what.starts_with(prefix) ? what.substr(prefix.size()) : what;
   }
   try {
     in.redaction_patterns_empty = transcript_redactor::compile(s.config.redaction).patterns_empty();
@@ -314,16 +317,10 @@ int run_resume(const run_crm_options& o, run_setup& s) {
   resume_order order;
   order.session_id = sid;
   const auto dir = artifact_writer(s.artifacts_dir).session_dir(sid);
-  for (const char* name : {"planned-writeback.json", "writeback.json"}) {
-    const auto file = dir / name;
-    if (!std::filesystem::exists(file)) continue;
-    try {
-      order.plan = read_writeback_plan(file);
-    } catch (const std::exception& e) {
-      throw usage_error("resume pre-flight failed: " + file.string() +
-                        " is malformed or unreadable: " + e.what());
-    }
-    break;
+  try {
+    order.plan = read_session_plan(dir);
+  } catch (const std::exception& e) {
+    throw usage_error(std::string("resume pre-flight failed: ") + e.what());
   }
   if (!order.plan && (!decision || decision->outcome != eligibility_outcome::allow))
     throw usage_error(

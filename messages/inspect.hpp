@@ -10,6 +10,7 @@
 #include "messages/call.hpp"
 #include "messages/claim.hpp"
 #include "messages/dataverse.hpp"
+#include "messages/drain.hpp"
 #include "messages/emit.hpp"
 #include "messages/plan.hpp"
 #include "messages/queue.hpp"
@@ -210,7 +211,7 @@ typename Inspector::result_type inspect(Inspector& f, page_order& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, page_result& x) {
-  return f(caf::meta::type_name("page_result"), x.status, x.rows, x.next_link, x.message,
+  return f(caf::meta::type_name("page_result"), x.status, x.rows, x.ids, x.next_link, x.message,
            x.counters);
 }
 
@@ -289,13 +290,46 @@ typename Inspector::result_type inspect(Inspector& f, session_order& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, resume_order& x) {
-  return f(caf::meta::type_name("resume_order"), x.session_id, x.plan);
+  return f(caf::meta::type_name("resume_order"), x.session_id, x.plan, x.read_plan,
+           x.drain_id);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_report& x) {
   return f(caf::meta::type_name("session_report"), x.outcome, x.run_report_json, x.artifact_dir,
            x.run_report_path, x.operations_replayed, x.notices, x.http, x.saw_throttle);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_order& x) {
+  return f(caf::meta::type_name("drain_order"), x.drain_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_counts& x) {
+  return f(caf::meta::type_name("drain_counts"), x.seen, x.processed, x.deferred, x.not_started,
+           x.completed, x.blocked_eligibility, x.blocked_conflict, x.blocked_other,
+           x.resume_needed, x.failed, x.no_callable_item, x.queued);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_snapshot& x) {
+  return f(caf::meta::type_name("drain_snapshot"), x.drain_id, x.state, x.in_flight, x.target,
+           x.ceiling, x.counts, x.paused_until, x.last_429_at, x.pages_fetched, x.pages_remain,
+           x.throttled, x.elapsed_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_summary& x) {
+  return f(caf::meta::type_name("drain_summary"), x.last, x.dispositions, x.status,
+           x.block_reason, x.message, x.cancelled, x.warnings, x.duration_ms, x.session_p50_ms,
+           x.session_p99_ms, x.http, x.max_in_flight_requests, x.dop_hint, x.initial, x.final,
+           x.min, x.max, x.increases, x.decreases);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_note& x) {
+  return f(caf::meta::type_name("drain_note"), x.drain_id, x.queue_item_id, x.outcome);
 }
 
 }  // namespace opencloser

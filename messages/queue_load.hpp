@@ -40,6 +40,7 @@ enum class page_status : std::uint8_t {
 struct page_result {
   page_status status = page_status::failed;
   std::vector<std::string> rows;  ///< compact JSON of each row, `@odata.etag` included
+  std::vector<std::string> ids;   ///< each row's primary id (lower case), same order
   std::string next_link;
   std::string message;
   http_counters counters;

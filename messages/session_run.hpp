@@ -31,6 +31,9 @@ struct resume_order {
   /// The plan read back from `planned-writeback.json` (else `writeback.json`); null: neither
   /// exists and a claim may have been sent → release the claim (dataverse.md §10).
   nullable<writeback_plan> plan;
+  /// `drain --resume-pending`: the supervisor reads the plan file itself (same rules).
+  bool read_plan = false;
+  std::string drain_id;
   bool operator==(const resume_order&) const = default;
 };
 

@@ -50,7 +50,12 @@ void register_message_types(caf::actor_system_config& cfg) {
       .add_message_type<plan_result>("opencloser::plan_result")
       .add_message_type<session_order>("opencloser::session_order")
       .add_message_type<resume_order>("opencloser::resume_order")
-      .add_message_type<session_report>("opencloser::session_report");
+      .add_message_type<session_report>("opencloser::session_report")
+      .add_message_type<drain_order>("opencloser::drain_order")
+      .add_message_type<drain_counts>("opencloser::drain_counts")
+      .add_message_type<drain_snapshot>("opencloser::drain_snapshot")
+      .add_message_type<drain_summary>("opencloser::drain_summary")
+      .add_message_type<drain_note>("opencloser::drain_note");
 }
 
 }  // namespace opencloser

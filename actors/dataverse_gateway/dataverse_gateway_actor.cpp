@@ -1,6 +1,9 @@
 #include "actors/dataverse_gateway/dataverse_gateway_actor.hpp"
 
 #include <caf/actor_cast.hpp>
+
+#include <algorithm>
+#include <string>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -85,6 +88,16 @@ void acquire_token_then_send(self_pointer self, std::uint64_t id) {
 void send_http(self_pointer self, std::uint64_t id) {
   auto it = self->state.pending.find(id);
   if (it == self->state.pending.end()) return;
+  // A 429 anywhere pauses every request until its Retry-After has passed (cli.md §5.2).
+  const auto now = std::chrono::steady_clock::now();
+  if (now < self->state.paused_until) {
+    self->delayed_send(self,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                           self->state.paused_until - now) +
+                           std::chrono::milliseconds(1),
+                       resend_atom::value, id);
+    return;
+  }
   auto& p = it->second;
   ++p.counters.requests;
   if (p.call.method != "GET") ++p.counters.writes;
@@ -93,6 +106,33 @@ void send_http(self_pointer self, std::uint64_t id) {
     caf::anon_send(handle, http_done_atom::value, id, static_cast<std::int32_t>(r.status),
                    std::move(r.headers), std::move(r.body), static_cast<std::int32_t>(r.failure));
   });
+}
+
+/// The service-protection signals of an answer: a 429 sets the global pause and is reported,
+/// a new `x-ms-dop-hint` is reported (dataverse.md §5, cli.md §5.2).
+void observe(self_pointer self, const http_result& result) {
+  auto& st = self->state;
+  if (result.status == 429) {
+    double seconds = 5;
+    if (auto header = result.header("Retry-After"))
+      if (auto parsed = parse_retry_after(*header)) seconds = *parsed;
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+    st.paused_until = std::max(st.paused_until, until);
+    if (st.observer) caf::anon_send(st.observer, throttled_atom::value, seconds);
+  }
+  if (auto header = result.header("x-ms-dop-hint")) {
+    std::int64_t hint = 0;
+    try {
+      hint = std::stoll(std::string(*header));
+    } catch (const std::exception&) {
+      return;
+    }
+    if (hint > 0 && hint != st.last_dop_hint) {
+      st.last_dop_hint = hint;
+      if (st.observer) caf::anon_send(st.observer, dop_hint_atom::value, hint);
+    }
+  }
 }
 
 /// Carries out a retry decision for pending call `id` after `result`.
@@ -165,6 +205,7 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
         result.failure = static_cast<transport_failure>(failure);
         result.headers = std::move(headers);
         result.body = std::move(body);
+        observe(self, result);
         const auto d = it->second.retry.on_result(result);
         if (log_enabled(log_level::debug))
           log_line(log_level::debug,
@@ -184,6 +225,11 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
         follow(self, id, d, std::move(result), std::move(message));
       },
       [self](resend_atom, std::uint64_t id) { acquire_token_then_send(self, id); },
+      [self](observe_atom, caf::actor& observer) {
+        self->state.observer = std::move(observer);
+        if (self->state.last_dop_hint > 0)
+          caf::anon_send(self->state.observer, dop_hint_atom::value, self->state.last_dop_hint);
+      },
   };
 }
 

@@ -37,6 +37,10 @@ struct dataverse_gateway_state {
   };
   dataverse_gateway_config config;
   std::unordered_map<std::uint64_t, pending_call> pending;
+  /// No request starts before this (set by every 429: its Retry-After, else 5 s).
+  std::chrono::steady_clock::time_point paused_until{};
+  caf::actor observer;  ///< hears throttled_atom / dop_hint_atom; may be null
+  std::int64_t last_dop_hint = 0;
   std::uint64_t next_id = 0;
   static inline const char* name = "dataverse_gateway";
 };

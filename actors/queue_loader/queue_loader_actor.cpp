@@ -178,8 +178,14 @@ void fetch_page(self_pointer self, page_order order,
             if (reply.outcome != dataverse_outcome::success) return job->fail(reply.message);
             try {
               const auto body = json::parse(reply.body);
-              for (const auto& row : dataverse::collection_rows(body))
+              const auto& pk = self->state.config.mapping.queue.primary_id;
+              for (const auto& row : dataverse::collection_rows(body)) {
+                const auto* id = row.find(pk);
+                if (!id || !id->is_string() || !is_guid(id->as_string()))
+                  return job->fail("paged row without a GUID primary id ('" + pk + "')");
+                job->result.ids.push_back(canonical_guid(id->as_string()));
                 job->result.rows.push_back(json::write_compact(row));
+              }
               if (const auto* link = body.find("@odata.nextLink"); link && link->is_string())
                 job->result.next_link = link->as_string();
             } catch (const std::exception& e) {

@@ -32,7 +32,10 @@ std::string origin_of(std::string url) {
   const auto scheme = url.substr(0, scheme_end);
   auto rest = url.substr(scheme_end + 3);
   rest = rest.substr(0, rest.find('/'));
-  if (rest.find(':') == std::string::npos) rest += scheme == "https" ? ":443" : ":80";
+  // The port's colon comes after an IPv6 literal's closing bracket.
+  const auto host_end = rest.rfind(']');
+  if (rest.find(':', host_end == std::string::npos ? 0 : host_end) == std::string::npos)
+    rest += scheme == "https" ? ":443" : ":80";
   return scheme + "://" + rest;
 }
 

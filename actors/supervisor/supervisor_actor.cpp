@@ -21,6 +21,7 @@
 #include "actors/supervisor/session_simulation.hpp"
 #include "actors/writeback_planner/writeback_planner_actor.hpp"
 #include "adapters/artifacts/artifact_json.hpp"
+#include "adapters/artifacts/plan_reader.hpp"
 #include "adapters/artifacts/run_report_json.hpp"
 #include "adapters/artifacts/session_artifacts.hpp"
 #include "adapters/dataverse/dataverse_requests.hpp"
@@ -712,6 +713,24 @@ void start_resume(self_pointer self, const job_ptr& job, resume_order& order) {
   } catch (const std::exception& e) {
     return fail(self, job, e.what());
   }
+  if (order.read_plan) {
+    // `drain --resume-pending`: the plan file is read here, under the same rules as run-crm.
+    try {
+      order.plan = read_session_plan(artifacts(self).session_dir(sid));
+    } catch (const std::exception& e) {
+      return end_session(self, job,
+                         {exit_status::failed, {},
+                          std::string("resume pre-flight failed: ") + e.what(),
+                          run_status::resume_needed});
+    }
+    if (!order.plan && job->run.decision.outcome != eligibility_outcome::allow)
+      return end_session(self, job,
+                         {exit_status::failed, {},
+                          "resume pre-flight failed: neither planned-writeback.json nor "
+                          "writeback.json exists under " +
+                              artifacts(self).session_dir(sid).string(),
+                          run_status::resume_needed});
+  }
   if (!order.plan) return release_claim(self, job, 1);
   if (!baseline)
     return end_session(self, job,
@@ -788,6 +807,15 @@ supervisor_actor::behavior_type supervisor(self_pointer self, supervisor_config 
         self->state.config.hook->reach(names[static_cast<int>(cp.point)]);
         return {true, ""};
       },
+      [self](drain_note& note) {
+        try {
+          journal(self).record_drain_item(
+              {note.drain_id, note.queue_item_id, {}, note.outcome, {}, {}, {}, "coordinator"},
+              now_ms(self));
+        } catch (const std::exception&) {
+          // The drain report counts the row anyway; only its line in `items` is missing.
+        }
+      },
       [self](session_order& order) -> caf::result<session_report> {
         auto job = std::make_shared<session_job>();
         job->promise = self->make_response_promise<session_report>();
@@ -803,6 +831,7 @@ supervisor_actor::behavior_type supervisor(self_pointer self, supervisor_config 
         job->promise = self->make_response_promise<session_report>();
         job->resume = true;
         job->command = "resume";
+        job->order.drain_id = order.drain_id;
         job->http = std::exchange(self->state.readiness_http, http_counters{});
         auto promise = job->promise;
         start_resume(self, job, order);

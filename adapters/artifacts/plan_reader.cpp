@@ -191,4 +191,17 @@ writeback_plan read_writeback_plan(const std::filesystem::path& file) {
   return writeback_plan_from_json_text(text);
 }
 
+std::optional<writeback_plan> read_session_plan(const std::filesystem::path& dir) {
+  for (const char* name : {"planned-writeback.json", "writeback.json"}) {
+    const auto file = dir / name;
+    if (!std::filesystem::exists(file)) continue;
+    try {
+      return read_writeback_plan(file);
+    } catch (const std::exception& e) {
+      throw plan_file_error(file.string() + " is malformed or unreadable: " + e.what());
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace opencloser

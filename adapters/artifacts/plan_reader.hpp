@@ -5,6 +5,7 @@
 // partially filled plan.
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -27,5 +28,10 @@ writeback_plan writeback_plan_from_json_text(std::string_view text);
 
 /// Reads and parses the file; an unreadable file is a plan_file_error too.
 writeback_plan read_writeback_plan(const std::filesystem::path& file);
+
+/// A resume's plan (dataverse.md §10 step 4): `<dir>/planned-writeback.json`, else
+/// `<dir>/writeback.json`; nullopt when neither exists. A file that cannot be read back throws
+/// plan_file_error `<path> is malformed or unreadable: <detail>`.
+std::optional<writeback_plan> read_session_plan(const std::filesystem::path& dir);
 
 }  // namespace opencloser

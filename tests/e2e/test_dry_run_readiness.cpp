@@ -492,6 +492,10 @@ TEST_CASE("a missing mapping file blocks on metadata with no session and an empt
   INFO(r.out << r.err);
   check_metadata_block(env, r);
   CHECK_THAT(r.line("message").value_or(""), StartsWith("mapping artifact error: "));
+  // One prefix, then the loader's detail naming the file.
+  CHECK(r.line("message").value_or("").find("mapping artifact error: mapping artifact error") ==
+        std::string::npos);
+  CHECK_THAT(r.line("message").value_or(""), Contains("no-such-mapping.json"));
   CHECK((!fs::exists(env.artifacts()) || fs::is_empty(env.artifacts())));
   // The run has no session, so --report is its only report.
   REQUIRE(fs::exists(report_path));
