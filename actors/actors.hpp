@@ -16,6 +16,7 @@
 
 #include "messages/call.hpp"
 #include "messages/claim.hpp"
+#include "messages/ctl.hpp"
 #include "messages/dataverse.hpp"
 #include "messages/drain.hpp"
 #include "messages/emit.hpp"
@@ -41,6 +42,9 @@ using throttled_atom = caf::atom_constant<caf::atom("throttled")>;
 using dop_hint_atom = caf::atom_constant<caf::atom("dop_hint")>;
 /// Register the actor that hears throttled_atom and dop_hint_atom.
 using observe_atom = caf::atom_constant<caf::atom("observe")>;
+/// (internal) Time to renew the leases of the sessions in flight.
+using renew_atom = caf::atom_constant<caf::atom("renew")>;
+
 /// Drain control (cli.md §6): a snapshot, pause, resume, set-concurrency, enqueue, cancel.
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
@@ -50,8 +54,6 @@ using concurrency_atom = caf::atom_constant<caf::atom("setconc")>;
 using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
 /// (internal) The drain coordinator's periodic wake-up (throttle pause over, signals).
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-/// (internal) Time to renew the leases of the sessions in flight.
-using renew_atom = caf::atom_constant<caf::atom("renew")>;
 
 using header_pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -74,7 +76,9 @@ using dataverse_gateway_actor = caf::typed_actor<
     /// From now on, tell `observer` about every 429 (`throttled_atom, double seconds`) and every
     /// new `x-ms-dop-hint` (`dop_hint_atom, std::int64_t`); and after a 429, start no request
     /// before its Retry-After has passed (the global pause of cli.md §5.2).
-    caf::reacts_to<observe_atom, caf::actor>>;
+    caf::reacts_to<observe_atom, caf::actor>,
+    /// Request latency percentiles and the most requests in flight at once, so far.
+    caf::replies_to<status_atom>::with<gateway_stats>>;
 
 /// The queue loader actor interface: one queue row from Dataverse to an eligibility decision.
 using queue_loader_actor = caf::typed_actor<
@@ -163,5 +167,12 @@ using drain_coordinator_actor = caf::typed_actor<
     caf::reacts_to<dop_hint_atom, std::int64_t>,
     /// (internal) periodic wake-up.
     caf::reacts_to<tick_atom>>;
+
+/// The drain front actor interface: the one actor a drain publishes at `--listen`
+/// (cli.md §6.1). It checks version and token, refuses what the drain's state does not allow,
+/// and turns each `ctl` command into a message to the coordinator.
+using drain_front_actor = caf::typed_actor<
+    /// One ctl command → its reply (`code` 0 done, 1 refused; `body` is what ctl prints).
+    caf::replies_to<ctl_request>::with<ctl_reply>>;
 
 }  // namespace opencloser

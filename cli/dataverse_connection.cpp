@@ -2,6 +2,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <fstream>
@@ -84,6 +85,11 @@ dataverse_connection::dataverse_connection(const settings& config, const connect
   token_options.user_agent = "opencloser/" + std::string(product_version);
   i.tokens = std::make_unique<token_provider>(*i.http, std::move(credentials), token_options);
   register_message_types(i.cfg);
+  if (o.middleman) {
+    i.cfg.load<caf::io::middleman>();
+    // The typed handle ctl obtains with remote_actor (cli.md §6.1).
+    i.cfg.add_message_type<drain_front_actor>("drain_front");
+  }
   i.cfg.set("scheduler.max-threads", 2);
   i.sys = std::make_unique<caf::actor_system>(i.cfg);
   i.gateway = i.sys->spawn(

@@ -20,6 +20,7 @@ namespace opencloser::cli {
 struct connection_options {
   std::vector<std::string> emulator_seeds;  ///< `--emulator SEED` (repeatable)
   std::string emulator_dump;                ///< `--emulator-dump PATH`
+  bool middleman = false;                   ///< load CAF's middleman (drain: ctl endpoint)
 };
 
 /// A failure that ends the command with exit 2 and `error:` + this message.

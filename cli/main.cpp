@@ -7,6 +7,8 @@
 #include "cli/discover_command.hpp"
 #include "cli/emulator_command.hpp"
 #include "cli/init_state_command.hpp"
+#include "cli/ctl_command.hpp"
+#include "cli/drain_command.hpp"
 #include "cli/output.hpp"
 #include "cli/run_crm_command.hpp"
 #include "cli/simulate_command.hpp"
@@ -108,18 +110,64 @@ int main(int argc, char** argv) {
   run_crm->add_option("--resume", run.resume, "replay the missing write-back of SESSION_ID");
   run_crm->add_option("--report", run.report, "also write the run report here");
   run_crm->add_flag("--json", run.json, "print the run report JSON instead of labelled lines");
-  run_crm->add_option("--config", run.config, "Slice 1 config")->capture_default_str();
-  run_crm->add_option("--slice2-config", run.slice2_config, "Slice 2 config")
+  run_crm->add_option("--config", run.common.config, "Slice 1 config")->capture_default_str();
+  run_crm->add_option("--slice2-config", run.common.slice2_config, "Slice 2 config")
       ->capture_default_str();
-  run_crm->add_option("--mapping", run.mapping,
+  run_crm->add_option("--mapping", run.common.mapping,
                       "mapping artifact (default: [dataverse].mapping_artifact)");
-  run_crm->add_option("--artifacts-dir", run.artifacts_dir, "artifact root ([artifacts].dir)");
-  run_crm->add_option("--state-db", run.state_db, "SQLite file ([state].db)");
-  run_crm->add_option("--emulator", run.connection.emulator_seeds,
+  run_crm->add_option("--artifacts-dir", run.common.artifacts_dir, "artifact root ([artifacts].dir)");
+  run_crm->add_option("--state-db", run.common.state_db, "SQLite file ([state].db)");
+  run_crm->add_option("--emulator", run.common.connection.emulator_seeds,
                       "start the embedded emulator with this seed and target it (repeatable)");
-  run_crm->add_option("--emulator-dump", run.connection.emulator_dump,
+  run_crm->add_option("--emulator-dump", run.common.connection.emulator_dump,
                       "with --emulator: write its state dump here at exit");
-  run_crm->add_option("--log-level", run.log_level, "trace|debug|info|warn|error|off");
+  run_crm->add_option("--log-level", run.common.log_level, "trace|debug|info|warn|error|off");
+
+  drain_options drain;
+  drain.common.connection.middleman = true;
+  auto* drain_cmd = app.add_subcommand(
+      "drain",
+      "Process every ready row of a campaign, N sessions at a time, with back-pressure and "
+      "adaptive concurrency (cli.md §5)");
+  drain_cmd->add_flag("--write", drain.write, "write-enabled mode (default: dry-run)");
+  drain_cmd->add_option("--campaign", drain.campaign, "campaign ([run].campaign)");
+  drain_cmd->add_option("--fixture-plan", drain.fixture_plan, "fixture plan (fixtures.md §4)");
+  drain_cmd->add_option("--scenario-mix", drain.scenario_mix, "name=weight[,name=weight…]");
+  drain_cmd->add_option("--fixtures-dir", drain.fixtures_dir, "root for plan-less scenario names")
+      ->capture_default_str();
+  drain_cmd->add_option("--mix-seed", drain.mix_seed, "assignment seed (plan seed)");
+  drain_cmd->add_option("--concurrency", drain.concurrency, "initial session target");
+  drain_cmd->add_option("--max-concurrency", drain.max_concurrency, "ceiling");
+  drain_cmd->add_option("--page-size", drain.page_size, "odata.maxpagesize (1-5000)");
+  drain_cmd->add_option("--limit", drain.limit, "consider only the first N rows (0: all)");
+  drain_cmd->add_option("--listen", drain.listen, "ctl endpoint HOST:PORT or none ([drain].listen)");
+  drain_cmd->add_flag("--allow-remote", drain.allow_remote, "allow a non-loopback --listen");
+  drain_cmd->add_option("--wait-workers", drain.wait_workers, "workers to wait for (none yet)");
+  drain_cmd->add_flag("--no-progress", drain.no_progress, "no progress output");
+  drain_cmd->add_option("--report", drain.report, "also write the drain report here");
+  drain_cmd->add_flag("--json", drain.json, "print the drain report JSON");
+  drain_cmd->add_flag("--resume-pending", drain.resume_pending,
+                      "take over and resume every resume_needed or expired in_progress session");
+  drain_cmd->add_option("--config", drain.common.config, "Slice 1 config")->capture_default_str();
+  drain_cmd->add_option("--slice2-config", drain.common.slice2_config, "Slice 2 config")
+      ->capture_default_str();
+  drain_cmd->add_option("--mapping", drain.common.mapping, "mapping artifact");
+  drain_cmd->add_option("--artifacts-dir", drain.common.artifacts_dir, "artifact root");
+  drain_cmd->add_option("--state-db", drain.common.state_db, "SQLite file");
+  drain_cmd->add_option("--emulator", drain.common.connection.emulator_seeds,
+                        "start the embedded emulator with this seed and target it (repeatable)");
+  drain_cmd->add_option("--emulator-dump", drain.common.connection.emulator_dump,
+                        "with --emulator: write its state dump here at exit");
+  drain_cmd->add_option("--log-level", drain.common.log_level, "trace|debug|info|warn|error|off");
+
+  ctl_options ctl;
+  auto* ctl_cmd = app.add_subcommand(
+      "ctl", "Send one command to a running drain: status, pause, resume, set-concurrency N, "
+             "enqueue GUID…, cancel (cli.md §6)");
+  ctl_cmd->add_option("--connect", ctl.connect, "HOST:PORT of the drain");
+  ctl_cmd->add_option("--slice2-config", ctl.slice2_config, "where [drain].listen is read")
+      ->capture_default_str();
+  ctl_cmd->add_option("command", ctl.command, "the command and its arguments")->required();
 
   try {
     app.parse(argc, argv);
@@ -135,6 +183,8 @@ int main(int argc, char** argv) {
     if (*init_state) return run_init_state(init);
     if (*discover) return run_discover(disc);
     if (*run_crm) return run_run_crm(run);
+    if (*drain_cmd) return run_drain(drain);
+    if (*ctl_cmd) return run_ctl(ctl);
   } catch (const std::exception& e) {
     error_line(e.what());
     return 2;

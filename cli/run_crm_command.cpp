@@ -23,104 +23,16 @@
 #include "adapters/timezone/os_zone_database.hpp"
 #include "cli/logging_setup.hpp"
 #include "cli/output.hpp"
+#include "cli/run_setup.hpp"
 
 namespace opencloser::cli {
 
 namespace {
 
-/// A usage, config or secret error: `error:` line, exit 2, nothing else happens.
-struct usage_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : std::string(sep)) + item;
   return out;
-}
-
-/// Everything a run needs that is not a Dataverse connection.
-struct run_setup {
-  settings config;
-  product_clock clock;
-  crash_hook hook;
-  std::string mapping_path;
-  std::filesystem::path state_db;
-  std::filesystem::path artifacts_dir;
-  std::vector<data_quality_warning> run_warnings;  ///< clock_overridden
-};
-
-run_setup prepare(const run_crm_options& o) {
-  run_setup s;
-  try {
-    configure_logging(o.log_level);
-  } catch (const std::exception& e) {
-    throw usage_error(e.what());
-  }
-  try {
-    s.config = load_settings(o.config, o.slice2_config, process_env);
-  } catch (const std::exception& e) {
-    throw usage_error(e.what());
-  }
-  if (auto frozen = process_env("OPENCLOSER_CLOCK_NOW")) {
-    const auto ms = parse_utc_ms(*frozen);
-    if (!ms) throw usage_error("OPENCLOSER_CLOCK_NOW is not a UtcMs timestamp: " + *frozen);
-    s.clock = product_clock(ms);
-    s.run_warnings.push_back({"clock_overridden", "OPENCLOSER_CLOCK_NOW",
-                              "the product clock is frozen at " + *frozen});
-  }
-  if (auto crash_at = process_env("OPENCLOSER_TEST_CRASH_AT")) {
-    try {
-      s.hook = crash_hook::parse(*crash_at);
-    } catch (const std::exception& e) {
-      throw usage_error(e.what());
-    }
-    if (s.hook.armed()) warning_line(s.hook.notice());
-  }
-  s.mapping_path = o.mapping.empty() ? s.config.mapping_artifact : o.mapping;
-  s.artifacts_dir = o.artifacts_dir.empty() ? s.config.artifacts_dir : o.artifacts_dir;
-  const bool from_flag = !o.state_db.empty();
-  try {
-    const auto choice = choose_state_database(
-        from_flag ? o.state_db : s.config.state_db,
-        from_flag ? state_db_source::flag : state_db_source::config);
-    if (choice.notice) warning_line(*choice.notice);
-    s.state_db = choice.file;
-  } catch (const std::exception& e) {
-    throw usage_error(e.what());
-  }
-  return s;
-}
-
-/// Readiness through the connection's gateway (dataverse.md §3.1).
-readiness_result readiness(const run_setup& s, dataverse_connection& dataverse,
-                           bool needs_selection) {
-  readiness_inputs in;
-  in.config = &s.config;
-  in.mapping_path = s.mapping_path;
-  try {
-    in.mapping = load_mapping_artifact(s.mapping_path);
-    in.mapping_sha256 = sha256_file_hex(s.mapping_path);
-  } catch (const std::exception& e) {
-    in.mapping.reset();
-    // The loader's messages already carry the readiness prefix; the detail goes on.
-    constexpr std::string_view prefix = "mapping artifact error: ";
-    const std::string what = e.what();
-    in.mapping_error = what.starts_with(prefix) ? what.substr(prefix.size()) : what;
-  }
-  try {
-    in.redaction_patterns_empty = transcript_redactor::compile(s.config.redaction).patterns_empty();
-  } catch (const std::exception& e) {
-    in.redaction_error = e.what();
-  }
-  in.needs_selection = needs_selection;
-  in.emulated = dataverse.emulated();
-  in.env_url = dataverse.env_url();
-  in.checked_at = s.clock.now_utc_ms();
-  auto result = check_readiness(in, [&](const dataverse_call& call) { return dataverse.call(call); });
-  if (result.context)
-    for (const auto& w : s.run_warnings) result.context->warnings.push_back(w);
-  return result;
 }
 
 /// The run report of a run that has no session (readiness, selection, fixtures).
@@ -198,21 +110,8 @@ session_report supervise(run_setup& s, dataverse_connection& dataverse, run_cont
                          run_mode mode, std::string command, std::shared_ptr<state_journal> journal,
                          Order order) {
   const os_zone_database zones;
-  supervisor_config sc;
-  sc.config = s.config;
-  sc.context = std::make_shared<run_context>(std::move(context));
-  sc.gateway = dataverse.gateway();
-  sc.service_root_url = dataverse.env_url() + "/api/data/v9.2/";
-  sc.zones = &zones;
-  sc.clock = s.clock;
-  sc.journal = std::move(journal);
-  sc.artifacts_dir = s.artifacts_dir;
-  sc.redactor =
-      std::make_shared<const transcript_redactor>(transcript_redactor::compile(s.config.redaction));
-  sc.mode = mode;
-  sc.run_id = mint_id("run");
-  sc.command = std::move(command);
-  sc.hook = &s.hook;
+  auto sc = supervisor_config_for(s, dataverse, std::move(context), mode, std::move(command),
+                                  std::move(journal), zones);
   sc.interrupted = &install_interrupt_handlers();
   auto& sys = dataverse.system();
   auto sup = sys.spawn<caf::detached>(supervisor, std::move(sc));
@@ -260,7 +159,7 @@ int run_session(const run_crm_options& o, run_setup& s) {
                         o);
   }
   // 6. Secrets (both modes), then readiness.
-  dataverse_connection dataverse(s.config, o.connection);
+  dataverse_connection dataverse(s.config, o.common.connection);
   auto ready = readiness(s, dataverse, o.next_ready);
   if (ready.failure) {
     const auto& f = *ready.failure;
@@ -327,7 +226,7 @@ int run_resume(const run_crm_options& o, run_setup& s) {
         "resume pre-flight failed: neither planned-writeback.json nor writeback.json exists "
         "under " +
         dir.string());
-  dataverse_connection dataverse(s.config, o.connection);
+  dataverse_connection dataverse(s.config, o.common.connection);
   auto ready = readiness(s, dataverse, false);
   if (ready.failure) {
     const auto& f = *ready.failure;
@@ -366,7 +265,7 @@ int run_run_crm(const run_crm_options& o) {
         throw usage_error("--transport-fixture is required when --resume is not set");
     }
     // 3. Config.
-    auto setup = prepare(o);
+    auto setup = prepare(o.common);
     return o.resume.empty() ? run_session(o, setup) : run_resume(o, setup);
   } catch (const std::exception& e) {
     error_line(e.what());

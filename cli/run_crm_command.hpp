@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "cli/dataverse_connection.hpp"
+#include "cli/run_setup.hpp"
 
 namespace opencloser::cli {
 
@@ -17,13 +17,7 @@ struct run_crm_options {
   std::string resume;
   std::string report;
   bool json = false;
-  std::string config = "config/slice1.toml";
-  std::string slice2_config = "config/slice2.toml";
-  std::string mapping;
-  std::string artifacts_dir;
-  std::string state_db;
-  std::string log_level;
-  connection_options connection;
+  common_options common;
 };
 
 int run_run_crm(const run_crm_options& options);

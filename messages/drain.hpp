@@ -53,6 +53,7 @@ struct drain_summary {
   std::vector<std::string> warnings;  ///< `code: message`
   std::int64_t duration_ms = 0;
   double session_p50_ms = 0, session_p99_ms = 0;
+  double request_p50_ms = 0, request_p99_ms = 0;
   http_counters http;
   std::int64_t max_in_flight_requests = 0;
   // concurrency {dop_hint, initial, final, min, max, increases, decreases}
@@ -67,6 +68,14 @@ struct drain_note {
   std::string queue_item_id;
   std::string outcome;
   bool operator==(const drain_note&) const = default;
+};
+
+/// The gateway's own figures: request latency and the most requests it had in flight.
+struct gateway_stats {
+  double request_p50_ms = 0;
+  double request_p99_ms = 0;
+  std::int64_t max_in_flight = 0;
+  bool operator==(const gateway_stats&) const = default;
 };
 
 }  // namespace opencloser

@@ -9,6 +9,7 @@
 
 #include "messages/call.hpp"
 #include "messages/claim.hpp"
+#include "messages/ctl.hpp"
 #include "messages/dataverse.hpp"
 #include "messages/drain.hpp"
 #include "messages/emit.hpp"
@@ -323,13 +324,29 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, drain_summary& x) {
   return f(caf::meta::type_name("drain_summary"), x.last, x.dispositions, x.status,
            x.block_reason, x.message, x.cancelled, x.warnings, x.duration_ms, x.session_p50_ms,
-           x.session_p99_ms, x.http, x.max_in_flight_requests, x.dop_hint, x.initial, x.final,
+           x.session_p99_ms, x.request_p50_ms, x.request_p99_ms, x.http, x.max_in_flight_requests, x.dop_hint, x.initial, x.final,
            x.min, x.max, x.increases, x.decreases);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, gateway_stats& x) {
+  return f(caf::meta::type_name("gateway_stats"), x.request_p50_ms, x.request_p99_ms,
+           x.max_in_flight);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, drain_note& x) {
   return f(caf::meta::type_name("drain_note"), x.drain_id, x.queue_item_id, x.outcome);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ctl_request& x) {
+  return f(caf::meta::type_name("ctl_request"), x.version, x.token, x.command, x.args);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ctl_reply& x) {
+  return f(caf::meta::type_name("ctl_reply"), x.code, x.body);
 }
 
 }  // namespace opencloser

@@ -55,7 +55,11 @@ void register_message_types(caf::actor_system_config& cfg) {
       .add_message_type<drain_counts>("opencloser::drain_counts")
       .add_message_type<drain_snapshot>("opencloser::drain_snapshot")
       .add_message_type<drain_summary>("opencloser::drain_summary")
-      .add_message_type<drain_note>("opencloser::drain_note");
+      .add_message_type<drain_note>("opencloser::drain_note")
+      .add_message_type<gateway_stats>("opencloser::gateway_stats")
+      // cli.md §6.1 names these two on the wire.
+      .add_message_type<ctl_request>("ctl_request")
+      .add_message_type<ctl_reply>("ctl_reply");
 }
 
 }  // namespace opencloser

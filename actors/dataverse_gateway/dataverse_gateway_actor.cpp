@@ -99,6 +99,8 @@ void send_http(self_pointer self, std::uint64_t id) {
     return;
   }
   auto& p = it->second;
+  p.sent_at = now;
+  self->state.max_in_flight = std::max(self->state.max_in_flight, ++self->state.in_flight);
   ++p.counters.requests;
   if (p.call.method != "GET") ++p.counters.writes;
   auto handle = caf::actor_cast<dataverse_gateway_actor>(self);
@@ -205,6 +207,10 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
         result.failure = static_cast<transport_failure>(failure);
         result.headers = std::move(headers);
         result.body = std::move(body);
+        --self->state.in_flight;
+        self->state.request_ms.record(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - it->second.sent_at)
+                                          .count());
         observe(self, result);
         const auto d = it->second.retry.on_result(result);
         if (log_enabled(log_level::debug))
@@ -225,6 +231,11 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
         follow(self, id, d, std::move(result), std::move(message));
       },
       [self](resend_atom, std::uint64_t id) { acquire_token_then_send(self, id); },
+      [self](status_atom) {
+        const auto& st = self->state;
+        return gateway_stats{st.request_ms.percentile(50), st.request_ms.percentile(99),
+                             st.max_in_flight};
+      },
       [self](observe_atom, caf::actor& observer) {
         self->state.observer = std::move(observer);
         if (self->state.last_dop_hint > 0)

@@ -8,6 +8,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/dataverse_emitter/retry_policy.hpp"
+#include "actors/drain/latency_histogram.hpp"
 #include "messages/settings.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -34,6 +35,7 @@ struct dataverse_gateway_state {
     caf::typed_response_promise<dataverse_reply> promise;
     http_counters counters;
     std::string token;
+    std::chrono::steady_clock::time_point sent_at{};  ///< of the request on the wire
   };
   dataverse_gateway_config config;
   std::unordered_map<std::uint64_t, pending_call> pending;
@@ -41,6 +43,9 @@ struct dataverse_gateway_state {
   std::chrono::steady_clock::time_point paused_until{};
   caf::actor observer;  ///< hears throttled_atom / dop_hint_atom; may be null
   std::int64_t last_dop_hint = 0;
+  latency_histogram request_ms;  ///< every answered request, in milliseconds
+  std::int64_t in_flight = 0;
+  std::int64_t max_in_flight = 0;
   std::uint64_t next_id = 0;
   static inline const char* name = "dataverse_gateway";
 };
