@@ -88,7 +88,7 @@ ledger_lease lease_of(self_pointer self) {
 }
 
 artifact_writer artifacts(self_pointer self) {
-  return artifact_writer(self->state.config.artifacts_dir);
+  return artifact_writer(self->state.config.artifacts_dir, write_mode(self));
 }
 
 std::string warning_text(const data_quality_warning& w) { return w.code + ":" + w.message; }

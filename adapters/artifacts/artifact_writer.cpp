@@ -22,7 +22,7 @@ namespace {
 
 }  // namespace
 
-void write_file_atomic(const fs::path& path, std::string_view bytes) {
+void write_file_atomic(const fs::path& path, std::string_view bytes, bool sync) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) fail(path, "create directory", ec.value());
@@ -42,7 +42,7 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((sync && ::fsync(fd) != 0) || ::close(fd) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
     fail(path, "sync", err);
@@ -60,12 +60,12 @@ fs::path artifact_writer::session_dir(std::string_view session_id) const {
 
 void artifact_writer::write_json(std::string_view session_id, std::string_view name,
                                  const json::value& v) const {
-  write_file_atomic(session_dir(session_id) / std::string(name), json::write_artifact(v));
+  write_file_atomic(session_dir(session_id) / std::string(name), json::write_artifact(v), sync_);
 }
 
 void artifact_writer::write_text(std::string_view session_id, std::string_view name,
                                  std::string_view text) const {
-  write_file_atomic(session_dir(session_id) / std::string(name), text);
+  write_file_atomic(session_dir(session_id) / std::string(name), text, sync_);
 }
 
 void artifact_writer::remove(std::string_view session_id, std::string_view name) const {

@@ -11,12 +11,17 @@
 
 namespace opencloser {
 
-/// Atomically replaces `path` with `bytes`. Throws std::runtime_error naming the path.
-void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+/// Atomically replaces `path` with `bytes` (temporary file + rename; `sync` also fsyncs it
+/// first, so the bytes survive a power loss). Throws std::runtime_error naming the path.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes,
+                       bool sync = true);
 
 class artifact_writer {
  public:
-  explicit artifact_writer(std::filesystem::path root) : root_(std::move(root)) {}
+  /// `sync` false: files are still replaced atomically but not fsynced — for dry-runs, whose
+  /// files no resume depends on (a write run's plan files must survive a crash).
+  explicit artifact_writer(std::filesystem::path root, bool sync = true)
+      : root_(std::move(root)), sync_(sync) {}
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path session_dir(std::string_view session_id) const;
@@ -30,6 +35,7 @@ class artifact_writer {
 
  private:
   std::filesystem::path root_;
+  bool sync_ = true;
 };
 
 }  // namespace opencloser
