@@ -22,8 +22,8 @@
 #include "messages/emit.hpp"
 #include "messages/inspect.hpp"
 #include "messages/plan.hpp"
-#include "messages/session_run.hpp"
 #include "messages/queue_load.hpp"
+#include "messages/session_run.hpp"
 
 namespace opencloser {
 
@@ -155,16 +155,14 @@ using drain_coordinator_actor = caf::typed_actor<
     /// A snapshot (progress lines, `ctl status`).
     caf::replies_to<status_atom>::with<drain_snapshot>,
     /// Start no new session / start them again / stop for good (in-flight sessions finish).
-    caf::replies_to<pause_atom>::with<bool>,
-    caf::replies_to<unpause_atom>::with<bool>,
+    caf::replies_to<pause_atom>::with<bool>, caf::replies_to<unpause_atom>::with<bool>,
     caf::replies_to<cancel_atom>::with<bool>,
     /// target = ceiling = n.
     caf::replies_to<concurrency_atom, std::int64_t>::with<bool>,
     /// Explicit rows ahead of the paged ones; answers the ids ignored (already seen).
     caf::replies_to<enqueue_atom, std::vector<std::string>>::with<std::vector<std::string>>,
     /// From the gateway: a 429 with its Retry-After seconds; an `x-ms-dop-hint`.
-    caf::reacts_to<throttled_atom, double>,
-    caf::reacts_to<dop_hint_atom, std::int64_t>,
+    caf::reacts_to<throttled_atom, double>, caf::reacts_to<dop_hint_atom, std::int64_t>,
     /// (internal) periodic wake-up.
     caf::reacts_to<tick_atom>>;
 

@@ -40,8 +40,10 @@ std::string endpoint(const ctl_options& o) {
 
 /// Client-side checks: a malformed command never reaches the drain (exit 2).
 void check_command(const std::vector<std::string>& c) {
-  if (c.empty()) throw usage_error("ctl needs a command: status, pause, resume, set-concurrency N, "
-                                   "enqueue GUID…, cancel");
+  if (c.empty())
+    throw usage_error(
+        "ctl needs a command: status, pause, resume, set-concurrency N, "
+        "enqueue GUID…, cancel");
   const auto& name = c[0];
   const auto args = c.size() - 1;
   if ((name == "status" || name == "pause" || name == "resume" || name == "cancel") && args == 0)

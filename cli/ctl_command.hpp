@@ -7,7 +7,8 @@
 namespace opencloser::cli {
 
 struct ctl_options {
-  std::string connect;  ///< HOST:PORT; default: OPENCLOSER_DRAIN_LISTEN, [drain].listen, 127.0.0.1:4242
+  std::string
+      connect;  ///< HOST:PORT; default: OPENCLOSER_DRAIN_LISTEN, [drain].listen, 127.0.0.1:4242
   std::string slice2_config = "config/slice2.toml";
   std::vector<std::string> command;  ///< the command and its arguments
 };

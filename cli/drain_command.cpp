@@ -1,13 +1,13 @@
 #include "cli/drain_command.hpp"
 
+#include <unistd.h>
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
-#include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -58,9 +58,17 @@ std::int64_t at_least_one(const char* flag, std::int64_t value) {
 progress_snapshot progress_of(const drain_snapshot& s) {
   progress_snapshot p;
   const auto& c = s.counts;
-  p.totals = {c.seen,          c.processed,     c.deferred,          c.not_started,
-              c.completed,     c.blocked_eligibility, c.blocked_conflict, c.blocked_other,
-              c.resume_needed, c.failed,        c.no_callable_item};
+  p.totals = {c.seen,
+              c.processed,
+              c.deferred,
+              c.not_started,
+              c.completed,
+              c.blocked_eligibility,
+              c.blocked_conflict,
+              c.blocked_other,
+              c.resume_needed,
+              c.failed,
+              c.no_callable_item};
   p.pages_remain = s.pages_remain;
   p.in_flight = s.in_flight;
   p.target = s.target;
@@ -96,14 +104,14 @@ class progress_reporter {
     while (true) {
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        if (wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return done_; }))
-          break;
+        if (wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return done_; })) break;
       }
       if (interrupted.load() && !cancel_sent) {
         cancel_sent = true;
         self->send(drain, cancel_atom::value);
-        if (show) std::cerr << (tty ? "\n" : "") << "interrupted: finishing the sessions in flight "
-                            << "(interrupt again to stop at once)\n";
+        if (show)
+          std::cerr << (tty ? "\n" : "") << "interrupted: finishing the sessions in flight "
+                    << "(interrupt again to stop at once)\n";
       }
       if (!show || std::chrono::steady_clock::now() - last_print < every) continue;
       last_print = std::chrono::steady_clock::now();
@@ -141,8 +149,8 @@ int print_drain(const drain_summary& s, const std::string& drain_id, const std::
   labelled("processed", std::to_string(c.processed));
   labelled("completed", std::to_string(c.completed));
   labelled("blocked", std::to_string(c.blocked_eligibility + c.blocked_conflict + c.blocked_other) +
-                          " (eligibility " + std::to_string(c.blocked_eligibility) +
-                          ", conflict " + std::to_string(c.blocked_conflict) + ", other " +
+                          " (eligibility " + std::to_string(c.blocked_eligibility) + ", conflict " +
+                          std::to_string(c.blocked_conflict) + ", other " +
                           std::to_string(c.blocked_other) + ")");
   labelled("deferred", std::to_string(c.deferred));
   labelled("resume_needed", std::to_string(c.resume_needed));
@@ -164,11 +172,13 @@ int run_drain(const drain_options& o) {
     std::shared_ptr<const fixture_plan> plan;
     if (!o.resume_pending) {
       if (campaign.empty())
-        throw usage_error("drain requires --campaign (or a non-empty [run].campaign in slice2.toml)");
+        throw usage_error(
+            "drain requires --campaign (or a non-empty [run].campaign in slice2.toml)");
       plan = plan_of(o);
     }
     concurrency_limits limits;
-    limits.initial = at_least_one("--concurrency", o.concurrency.value_or(config.drain.concurrency));
+    limits.initial =
+        at_least_one("--concurrency", o.concurrency.value_or(config.drain.concurrency));
     limits.max_concurrency =
         at_least_one("--max-concurrency", o.max_concurrency.value_or(config.drain.max_concurrency));
     limits.increase_after = config.drain.increase_after;
@@ -191,10 +201,11 @@ int run_drain(const drain_options& o) {
     const auto started_at = setup.clock.now_utc_ms();
     std::vector<std::string> resumes;
     try {
-      journal = std::make_shared<state_journal>(state_journal::open(setup.state_db, system_now_ms()));
-      journal->record_drain(drain_id,
-                            campaign.empty() ? nullable<std::string>() : nullable<std::string>(campaign),
-                            setup.clock.now());
+      journal =
+          std::make_shared<state_journal>(state_journal::open(setup.state_db, system_now_ms()));
+      journal->record_drain(
+          drain_id, campaign.empty() ? nullable<std::string>() : nullable<std::string>(campaign),
+          setup.clock.now());
       if (o.resume_pending) resumes = journal->resumable_sessions(system_now_ms());
     } catch (const std::exception& e) {
       throw usage_error(e.what());
@@ -209,10 +220,10 @@ int run_drain(const drain_options& o) {
     auto& sys = dataverse.system();
     const auto& interrupted = install_interrupt_handlers();
     auto sup = sys.spawn<caf::detached>(supervisor, std::move(sc));
-    auto pager = sys.spawn(queue_loader,
-                           queue_loader_config{dataverse.gateway(), mapping, config.call_window,
-                                               config.eligibility, &zones, setup.clock,
-                                               dataverse.env_url() + "/api/data/v9.2/"});
+    auto pager = sys.spawn(
+        queue_loader,
+        queue_loader_config{dataverse.gateway(), mapping, config.call_window, config.eligibility,
+                            &zones, setup.clock, dataverse.env_url() + "/api/data/v9.2/"});
     drain_coordinator_config dc;
     dc.supervisor = sup;
     dc.pager = pager;

@@ -56,18 +56,20 @@ std::string check_listen(const std::string& listen, bool allow_remote) {
 drain_control::drain_control(caf::actor_system& sys, drain_coordinator_actor drain,
                              bool resume_pending)
     : sys_(sys) {
-  front_ = sys.spawn(drain_front, drain_front_config{std::move(drain),
-                                                     process_env("OPENCLOSER_DRAIN_TOKEN").value_or(""),
-                                                     resume_pending});
+  front_ =
+      sys.spawn(drain_front, drain_front_config{std::move(drain),
+                                                process_env("OPENCLOSER_DRAIN_TOKEN").value_or(""),
+                                                resume_pending});
 }
 
-drain_control::~drain_control() { finish(); }
+drain_control::~drain_control() {
+  finish();
+}
 
 void drain_control::publish(const std::string& listen) {
   const auto [host, port] = host_port(listen, "--listen");
   auto bound = sys_.middleman().publish(front_, port, host.c_str(), true);
-  if (!bound)
-    throw usage_error("cannot listen on " + listen + ": " + sys_.render(bound.error()));
+  if (!bound) throw usage_error("cannot listen on " + listen + ": " + sys_.render(bound.error()));
   port_ = *bound;
   std::cerr << "listening: " << host << ":" << port_ << std::endl;
 }

@@ -4,11 +4,11 @@
 #include <iostream>
 
 #include "actors/common/version.hpp"
+#include "cli/ctl_command.hpp"
 #include "cli/discover_command.hpp"
+#include "cli/drain_command.hpp"
 #include "cli/emulator_command.hpp"
 #include "cli/init_state_command.hpp"
-#include "cli/ctl_command.hpp"
-#include "cli/drain_command.hpp"
 #include "cli/output.hpp"
 #include "cli/run_crm_command.hpp"
 #include "cli/simulate_command.hpp"
@@ -115,7 +115,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run_crm->add_option("--mapping", run.common.mapping,
                       "mapping artifact (default: [dataverse].mapping_artifact)");
-  run_crm->add_option("--artifacts-dir", run.common.artifacts_dir, "artifact root ([artifacts].dir)");
+  run_crm->add_option("--artifacts-dir", run.common.artifacts_dir,
+                      "artifact root ([artifacts].dir)");
   run_crm->add_option("--state-db", run.common.state_db, "SQLite file ([state].db)");
   run_crm->add_option("--emulator", run.common.connection.emulator_seeds,
                       "start the embedded emulator with this seed and target it (repeatable)");
@@ -140,7 +141,8 @@ int main(int argc, char** argv) {
   drain_cmd->add_option("--max-concurrency", drain.max_concurrency, "ceiling");
   drain_cmd->add_option("--page-size", drain.page_size, "odata.maxpagesize (1-5000)");
   drain_cmd->add_option("--limit", drain.limit, "consider only the first N rows (0: all)");
-  drain_cmd->add_option("--listen", drain.listen, "ctl endpoint HOST:PORT or none ([drain].listen)");
+  drain_cmd->add_option("--listen", drain.listen,
+                        "ctl endpoint HOST:PORT or none ([drain].listen)");
   drain_cmd->add_flag("--allow-remote", drain.allow_remote, "allow a non-loopback --listen");
   drain_cmd->add_option("--wait-workers", drain.wait_workers, "workers to wait for (none yet)");
   drain_cmd->add_flag("--no-progress", drain.no_progress, "no progress output");
@@ -162,8 +164,9 @@ int main(int argc, char** argv) {
 
   ctl_options ctl;
   auto* ctl_cmd = app.add_subcommand(
-      "ctl", "Send one command to a running drain: status, pause, resume, set-concurrency N, "
-             "enqueue GUID…, cancel (cli.md §6)");
+      "ctl",
+      "Send one command to a running drain: status, pause, resume, set-concurrency N, "
+      "enqueue GUID…, cancel (cli.md §6)");
   ctl_cmd->add_option("--connect", ctl.connect, "HOST:PORT of the drain");
   ctl_cmd->add_option("--slice2-config", ctl.slice2_config, "where [drain].listen is read")
       ->capture_default_str();

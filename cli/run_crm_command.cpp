@@ -153,10 +153,10 @@ int run_session(const run_crm_options& o, run_setup& s) {
       order.conversation =
           load_conversation_fixture(resolve_fixture_path(o.conversation_fixture, "conversation"));
   } catch (const std::exception& e) {
-    return print_report(report_of(sessionless_report(s, o, exit_status::failed, {}, e.what(),
-                                                     json::value(), {}),
-                                  exit_status::failed, {}, e.what()),
-                        o);
+    return print_report(
+        report_of(sessionless_report(s, o, exit_status::failed, {}, e.what(), json::value(), {}),
+                  exit_status::failed, {}, e.what()),
+        o);
   }
   // 6. Secrets (both modes), then readiness.
   dataverse_connection dataverse(s.config, o.common.connection);
@@ -248,7 +248,8 @@ int run_run_crm(const run_crm_options& o) {
   try {
     // 1–2. Flags that contradict each other, before anything is read.
     if (!o.resume.empty()) {
-      if (!o.write) throw usage_error("--resume requires --write (resume is a write-back continuation)");
+      if (!o.write)
+        throw usage_error("--resume requires --write (resume is a write-back continuation)");
       if (!o.queue_item_id.empty() || o.next_ready || !o.transport_fixture.empty())
         throw usage_error(
             "--resume is incompatible with --queue-item-id / --next-ready / --transport-fixture");

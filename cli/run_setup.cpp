@@ -27,8 +27,8 @@ run_setup prepare(const common_options& o) {
     const auto ms = parse_utc_ms(*frozen);
     if (!ms) throw usage_error("OPENCLOSER_CLOCK_NOW is not a UtcMs timestamp: " + *frozen);
     s.clock = product_clock(ms);
-    s.run_warnings.push_back({"clock_overridden", "OPENCLOSER_CLOCK_NOW",
-                              "the product clock is frozen at " + *frozen});
+    s.run_warnings.push_back(
+        {"clock_overridden", "OPENCLOSER_CLOCK_NOW", "the product clock is frozen at " + *frozen});
   }
   if (auto crash_at = process_env("OPENCLOSER_TEST_CRASH_AT")) {
     try {
@@ -42,9 +42,9 @@ run_setup prepare(const common_options& o) {
   s.artifacts_dir = o.artifacts_dir.empty() ? s.config.artifacts_dir : o.artifacts_dir;
   const bool from_flag = !o.state_db.empty();
   try {
-    const auto choice = choose_state_database(
-        from_flag ? o.state_db : s.config.state_db,
-        from_flag ? state_db_source::flag : state_db_source::config);
+    const auto choice =
+        choose_state_database(from_flag ? o.state_db : s.config.state_db,
+                              from_flag ? state_db_source::flag : state_db_source::config);
     if (choice.notice) warning_line(*choice.notice);
     s.state_db = choice.file;
   } catch (const std::exception& e) {
@@ -78,7 +78,8 @@ readiness_result readiness(const run_setup& s, dataverse_connection& dataverse,
   in.emulated = dataverse.emulated();
   in.env_url = dataverse.env_url();
   in.checked_at = s.clock.now_utc_ms();
-  auto result = check_readiness(in, [&](const dataverse_call& call) { return dataverse.call(call); });
+  auto result =
+      check_readiness(in, [&](const dataverse_call& call) { return dataverse.call(call); });
   if (result.context)
     for (const auto& w : s.run_warnings) result.context->warnings.push_back(w);
   return result;

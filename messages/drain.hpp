@@ -20,8 +20,8 @@ struct drain_order {
 /// Counts of cli.md §5.3 `totals` (same keys) plus `queued` (ctl status).
 struct drain_counts {
   std::int64_t seen = 0, processed = 0, deferred = 0, not_started = 0, completed = 0,
-               blocked_eligibility = 0, blocked_conflict = 0, blocked_other = 0,
-               resume_needed = 0, failed = 0, no_callable_item = 0, queued = 0;
+               blocked_eligibility = 0, blocked_conflict = 0, blocked_other = 0, resume_needed = 0,
+               failed = 0, no_callable_item = 0, queued = 0;
   bool operator==(const drain_counts&) const = default;
 };
 

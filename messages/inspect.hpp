@@ -291,8 +291,7 @@ typename Inspector::result_type inspect(Inspector& f, session_order& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, resume_order& x) {
-  return f(caf::meta::type_name("resume_order"), x.session_id, x.plan, x.read_plan,
-           x.drain_id);
+  return f(caf::meta::type_name("resume_order"), x.session_id, x.plan, x.read_plan, x.drain_id);
 }
 
 template <class Inspector>
@@ -309,8 +308,8 @@ typename Inspector::result_type inspect(Inspector& f, drain_order& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, drain_counts& x) {
   return f(caf::meta::type_name("drain_counts"), x.seen, x.processed, x.deferred, x.not_started,
-           x.completed, x.blocked_eligibility, x.blocked_conflict, x.blocked_other,
-           x.resume_needed, x.failed, x.no_callable_item, x.queued);
+           x.completed, x.blocked_eligibility, x.blocked_conflict, x.blocked_other, x.resume_needed,
+           x.failed, x.no_callable_item, x.queued);
 }
 
 template <class Inspector>
@@ -322,10 +321,10 @@ typename Inspector::result_type inspect(Inspector& f, drain_snapshot& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, drain_summary& x) {
-  return f(caf::meta::type_name("drain_summary"), x.last, x.dispositions, x.status,
-           x.block_reason, x.message, x.cancelled, x.warnings, x.duration_ms, x.session_p50_ms,
-           x.session_p99_ms, x.request_p50_ms, x.request_p99_ms, x.http, x.max_in_flight_requests, x.dop_hint, x.initial, x.final,
-           x.min, x.max, x.increases, x.decreases);
+  return f(caf::meta::type_name("drain_summary"), x.last, x.dispositions, x.status, x.block_reason,
+           x.message, x.cancelled, x.warnings, x.duration_ms, x.session_p50_ms, x.session_p99_ms,
+           x.request_p50_ms, x.request_p99_ms, x.http, x.max_in_flight_requests, x.dop_hint,
+           x.initial, x.final, x.min, x.max, x.increases, x.decreases);
 }
 
 template <class Inspector>

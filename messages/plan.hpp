@@ -45,7 +45,7 @@ struct plan_result {
   std::vector<local_idempotency_key> keys;
   std::int64_t attempts_after = 0;
   std::string http_plan_json;  ///< the `http-plan.json` object, compact
-  std::string message;         ///< non-empty: planning failed (a mapping that cannot build a request)
+  std::string message;  ///< non-empty: planning failed (a mapping that cannot build a request)
   bool operator==(const plan_result&) const = default;
 };
 

@@ -25,10 +25,9 @@ enum class exit_status : std::uint8_t {
 
 template <>
 struct enum_names<exit_status> {
-  static constexpr auto values =
-      std::to_array<std::string_view>({"completed", "no-callable-item", "no-resume-needed",
-                                       "blocked", "resume_needed", "failed", "cancelled",
-                                       "deferred"});
+  static constexpr auto values = std::to_array<std::string_view>(
+      {"completed", "no-callable-item", "no-resume-needed", "blocked", "resume_needed", "failed",
+       "cancelled", "deferred"});
 };
 
 constexpr int exit_code_of(exit_status status) {

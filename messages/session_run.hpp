@@ -39,7 +39,7 @@ struct resume_order {
 
 struct session_report {
   session_outcome outcome;
-  std::string run_report_json;      ///< the run report, compact JSON
+  std::string run_report_json;  ///< the run report, compact JSON
   nullable<std::string> artifact_dir;
   nullable<std::string> run_report_path;  ///< `<artifact_dir>/run-report.json` when written
   nullable<std::vector<std::string>> operations_replayed;  ///< resume only

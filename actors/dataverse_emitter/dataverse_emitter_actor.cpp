@@ -438,7 +438,8 @@ void send_post(self_pointer self, const write_ptr& job, const loop_ptr& loop);
 
 void post(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
   if (loop->kind != crm_record_kind::task) return send_post(self, job, loop);
-  checkpoint(self, job, write_point::before_task_post, [self, job, loop] { send_post(self, job, loop); });
+  checkpoint(self, job, write_point::before_task_post,
+             [self, job, loop] { send_post(self, job, loop); });
 }
 
 void send_post(self_pointer self, const write_ptr& job, const loop_ptr& loop) {
@@ -687,8 +688,8 @@ void pre_write_read(self_pointer self, const write_ptr& job) {
 struct batch_run {
   dataverse::dataverse_request request;
   std::size_t operations = 0;
-  bool with_task = false;      ///< the Task POST is part of the change set
-  std::string phone_call_id;   ///< the deterministic ids the change set creates
+  bool with_task = false;     ///< the Task POST is part of the change set
+  std::string phone_call_id;  ///< the deterministic ids the change set creates
   std::string task_id;
   dataverse::dataverse_request phone_call_prequery, task_prequery;
   retry_state retry;
@@ -713,8 +714,7 @@ void complete_batch(const write_ptr& job, const std::string& phone_call_id,
   job->order.phone_call_done = true;
   job->record(crm_record_kind::phone_call_activity, phone_call_id, crm_write_status::confirmed);
   job->order.queue_status_done = true;
-  job->record(crm_record_kind::queue_status, job->order.queue_item_id,
-              crm_write_status::confirmed);
+  job->record(crm_record_kind::queue_status, job->order.queue_item_id, crm_write_status::confirmed);
   if (task_id) job->record(crm_record_kind::task, *task_id, crm_write_status::confirmed);
   job->order.task_done = true;  // written, or none to write
   job->finish(emit_status::completed);
@@ -741,19 +741,19 @@ void run_batch_checks(self_pointer self, const write_ptr& job, const batch_ptr& 
     checks->task_planned = batch->with_task;
     if (checks->queue_row.step == queue_row_step::conflict) return next(*checks);
     const auto& m = self->state.config.mapping;
-    key_prequery(
-        self, job, batch->phone_call_prequery, m.phone_call.primary_id,
-        crm_record_kind::phone_call_activity, "phone call",
-        [self, job, batch, checks, next](const std::optional<prequery_hit>& hit) mutable {
-          checks->phone_call = hit;
-          if (!checks->task_planned) return next(*checks);
-          key_prequery(self, job, batch->task_prequery, self->state.config.mapping.task.primary_id,
-                       crm_record_kind::task, "task",
-                       [checks, next](const std::optional<prequery_hit>& task) mutable {
-                         checks->task = task;
-                         next(*checks);
-                       });
-        });
+    key_prequery(self, job, batch->phone_call_prequery, m.phone_call.primary_id,
+                 crm_record_kind::phone_call_activity, "phone call",
+                 [self, job, batch, checks, next](const std::optional<prequery_hit>& hit) mutable {
+                   checks->phone_call = hit;
+                   if (!checks->task_planned) return next(*checks);
+                   key_prequery(self, job, batch->task_prequery,
+                                self->state.config.mapping.task.primary_id, crm_record_kind::task,
+                                "task",
+                                [checks, next](const std::optional<prequery_hit>& task) mutable {
+                                  checks->task = task;
+                                  next(*checks);
+                                });
+                 });
   });
 }
 
@@ -766,9 +766,9 @@ void follow_batch_checks(self_pointer self, const write_ptr& job, const batch_pt
     case batch_check_step::send_batch:
       return send_batch(self, job, batch);
     case batch_check_step::all_applied:
-      return complete_batch(job, checks.phone_call->id,
-                            checks.task ? std::optional<std::string>(checks.task->id)
-                                        : std::nullopt);
+      return complete_batch(
+          job, checks.phone_call->id,
+          checks.task ? std::optional<std::string>(checks.task->id) : std::nullopt);
     case batch_check_step::finish_sequentially:
       return finish_sequentially(self, job,
                                  checks.queue_row.step == queue_row_step::already_applied);
@@ -823,9 +823,9 @@ void send_batch(self_pointer self, const write_ptr& job, const batch_ptr& batch)
     }
     switch (decide_batch_answer(facts)) {
       case batch_answer_step::completed:
-        return complete_batch(job, batch->phone_call_id,
-                              batch->with_task ? std::optional<std::string>(batch->task_id)
-                                               : std::nullopt);
+        return complete_batch(
+            job, batch->phone_call_id,
+            batch->with_task ? std::optional<std::string>(batch->task_id) : std::nullopt);
       case batch_answer_step::reread_queue_row:
         // The change set rolled back: only the status update can be on the row already (an
         // earlier batch whose answer was lost); the re-read tells that from an edit.

@@ -3,10 +3,10 @@
 #include <caf/actor_cast.hpp>
 
 #include <algorithm>
-#include <string>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <string>
 
 #include "actors/common/version.hpp"
 #include "adapters/http/http_client.hpp"
@@ -91,11 +91,11 @@ void send_http(self_pointer self, std::uint64_t id) {
   // A 429 anywhere pauses every request until its Retry-After has passed (cli.md §5.2).
   const auto now = std::chrono::steady_clock::now();
   if (now < self->state.paused_until) {
-    self->delayed_send(self,
-                       std::chrono::duration_cast<std::chrono::milliseconds>(
-                           self->state.paused_until - now) +
-                           std::chrono::milliseconds(1),
-                       resend_atom::value, id);
+    self->delayed_send(
+        self,
+        std::chrono::duration_cast<std::chrono::milliseconds>(self->state.paused_until - now) +
+            std::chrono::milliseconds(1),
+        resend_atom::value, id);
     return;
   }
   auto& p = it->second;
@@ -214,12 +214,12 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
         observe(self, result);
         const auto d = it->second.retry.on_result(result);
         if (log_enabled(log_level::debug))
-          log_line(log_level::debug,
-                   it->second.call.step + " " + it->second.call.method + " " +
-                       url_for_messages(self->state.config, it->second.call) + " -> " +
-                       (result.failure != transport_failure::none
-                            ? std::string(transport_failure_name(result.failure))
-                            : std::to_string(result.status)));
+          log_line(log_level::debug, it->second.call.step + " " + it->second.call.method + " " +
+                                         url_for_messages(self->state.config, it->second.call) +
+                                         " -> " +
+                                         (result.failure != transport_failure::none
+                                              ? std::string(transport_failure_name(result.failure))
+                                              : std::to_string(result.status)));
         std::string message;
         if (result.failure != transport_failure::none)
           message =

@@ -43,7 +43,9 @@ guid_key key_of(std::string_view guid) {
   return k;
 }
 
-std::int64_t wall_now_ms() { return system_now_ms(); }
+std::int64_t wall_now_ms() {
+  return system_now_ms();
+}
 
 drain_snapshot snapshot(self_pointer self) {
   auto& st = self->state;

@@ -25,7 +25,7 @@ namespace opencloser {
 
 struct drain_coordinator_config {
   supervisor_actor supervisor;
-  queue_loader_actor pager;  ///< a queue loader of its own, for the pages
+  queue_loader_actor pager;                  ///< a queue loader of its own, for the pages
   std::shared_ptr<const fixture_plan> plan;  ///< null for --resume-pending
   std::string campaign;
   std::int64_t page_size = 500;
@@ -55,8 +55,8 @@ struct drain_coordinator_state {
   // Paging: at most one unconsumed page besides the rows handed to sessions (cli.md §5.2).
   std::deque<std::string> rows;         ///< paged rows not yet assigned (JSON)
   std::deque<std::string> pending_ids;  ///< their primary ids, same order
-  std::deque<std::string> enqueued;  ///< ctl enqueue ids, ahead of the paged rows
-  std::deque<std::string> resumes;   ///< --resume-pending sessions not yet started
+  std::deque<std::string> enqueued;     ///< ctl enqueue ids, ahead of the paged rows
+  std::deque<std::string> resumes;      ///< --resume-pending sessions not yet started
   std::string next_link;
   bool pages_remain = true;
   bool page_in_flight = false;

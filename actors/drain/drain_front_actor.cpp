@@ -22,7 +22,9 @@ bool same_secret(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-ctl_reply refused(std::string message) { return {1, std::move(message)}; }
+ctl_reply refused(std::string message) {
+  return {1, std::move(message)};
+}
 
 json::value text_or_null(const nullable<std::string>& v) {
   return v ? json::value{*v} : json::value{};
@@ -89,9 +91,10 @@ drain_front_actor::behavior_type drain_front(drain_front_actor::pointer self,
                   if (cmd == "status") return void(promise.deliver(ctl_reply{0, status_body(s)}));
                   const bool stopping = s.state == "cancelling" || s.state == "finished";
                   if (stopping && cmd != "cancel")
-                    return void(promise.deliver(refused("the drain is " + s.state + "; only status "
-                                                                               "and cancel are "
-                                                                               "accepted")));
+                    return void(promise.deliver(refused("the drain is " + s.state +
+                                                        "; only status "
+                                                        "and cancel are "
+                                                        "accepted")));
                   const auto ok = [promise](bool) mutable { promise.deliver(ctl_reply{0, "ok"}); };
                   const auto lost = [promise](caf::error&) mutable {
                     promise.deliver(refused("the drain did not answer"));
@@ -113,23 +116,26 @@ drain_front_actor::behavior_type drain_front(drain_front_actor::pointer self,
                       n = 0;
                     }
                     if (n < 1 || n > 1024)
-                      return void(promise.deliver(refused("set-concurrency needs one number 1-1024")));
+                      return void(
+                          promise.deliver(refused("set-concurrency needs one number 1-1024")));
                     return self->request(drain, std::chrono::seconds(5), concurrency_atom::value, n)
                         .then(ok, lost);
                   }
                   if (cmd == "enqueue") {
                     if (config.resume_pending)
-                      return void(promise.deliver(refused("enqueue is not accepted by a "
-                                                     "--resume-pending drain")));
+                      return void(
+                          promise.deliver(refused("enqueue is not accepted by a "
+                                                  "--resume-pending drain")));
                     for (const auto& id : req.args)
                       if (!is_guid(id))
-                        return void(promise.deliver(refused("'" + id + "' is not a Dataverse GUID")));
+                        return void(
+                            promise.deliver(refused("'" + id + "' is not a Dataverse GUID")));
                     return self
                         ->request(drain, std::chrono::seconds(5), enqueue_atom::value, req.args)
                         .then(
-                            [promise, n = req.args.size()](std::vector<std::string>& ignored) mutable {
-                              std::string body =
-                                  "accepted: " + std::to_string(n - ignored.size());
+                            [promise,
+                             n = req.args.size()](std::vector<std::string>& ignored) mutable {
+                              std::string body = "accepted: " + std::to_string(n - ignored.size());
                               if (!ignored.empty()) {
                                 body += "\nignored: ";
                                 for (std::size_t i = 0; i < ignored.size(); ++i)

@@ -130,7 +130,9 @@ struct page_job {
     result.message = std::move(message);
     promise.deliver(std::move(result));
   }
-  void fail(const std::string& detail) { finish(page_status::failed, "queue loader error: " + detail); }
+  void fail(const std::string& detail) {
+    finish(page_status::failed, "queue loader error: " + detail);
+  }
 };
 
 /// An empty first page: the campaign exists (nothing ready) or it is unknown.

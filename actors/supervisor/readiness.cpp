@@ -88,7 +88,8 @@ owner_verdict decide_owner(const dataverse_reply& user, const dataverse_reply* t
   return v;
 }
 
-std::optional<dataverse::owner_kind> check_owner(const std::string& guid, const dataverse_send& send,
+std::optional<dataverse::owner_kind> check_owner(const std::string& guid,
+                                                 const dataverse_send& send,
                                                  http_counters& counters) {
   const auto user = send(call_of(dataverse::owner_user_request(guid)));
   add_counters(counters, user.counters);
@@ -107,11 +108,11 @@ readiness_result check_readiness(const readiness_inputs& in, const dataverse_sen
   // 1. The persona this build runs.
   if (config.persona_version != persona_version) {
     readiness_result r;
-    r.failure = readiness_failure{
-        exit_status::failed,
-        "persona version mismatch: slice1.toml requires '" + config.persona_version +
-            "' but the running persona is '" + std::string(persona_version) + "'",
-        json::value()};
+    r.failure = readiness_failure{exit_status::failed,
+                                  "persona version mismatch: slice1.toml requires '" +
+                                      config.persona_version + "' but the running persona is '" +
+                                      std::string(persona_version) + "'",
+                                  json::value()};
     return r;
   }
   // 2–3. The mapping file, and its review.
@@ -150,8 +151,9 @@ readiness_result check_readiness(const readiness_inputs& in, const dataverse_sen
   ctx.mapping = *step.resolved;
 
   // The default task owners (§3.2 "Owners"): GUIDs that verify, once per run.
-  for (const auto& [key, id] : {std::pair<std::string, std::string>{"callback", config.task_owner_callback},
-                                {"review", config.task_owner_review}}) {
+  for (const auto& [key, id] :
+       {std::pair<std::string, std::string>{"callback", config.task_owner_callback},
+        {"review", config.task_owner_review}}) {
     std::string problem;
     if (!is_guid(id)) {
       problem = "task owner " + key + " '" + id + "' is not a Dataverse GUID";
@@ -160,8 +162,8 @@ readiness_result check_readiness(const readiness_inputs& in, const dataverse_sen
         if (auto kind = check_owner(id, send, result.counters))
           ctx.owners.emplace(id, *kind);
         else
-          problem = "task owner " + key + " '" + id +
-                    "' is neither an enabled user nor an owner team";
+          problem =
+              "task owner " + key + " '" + id + "' is neither an enabled user nor an owner team";
       } catch (const std::exception& e) {
         problem = e.what();
       }

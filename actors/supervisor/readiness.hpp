@@ -45,7 +45,8 @@ struct readiness_inputs {
   std::optional<mapping_artifact> mapping;
   std::string mapping_error;
   std::string mapping_sha256;
-  std::optional<std::string> redaction_error;  ///< `redaction policy invalid: …` (the whole message)
+  std::optional<std::string>
+      redaction_error;  ///< `redaction policy invalid: …` (the whole message)
   bool redaction_patterns_empty = false;
   bool needs_selection = false;  ///< `--next-ready` / drain
   bool emulated = false;         ///< `--emulator`: the env URL is not compared
@@ -71,7 +72,8 @@ readiness_result check_readiness(const readiness_inputs& in, const dataverse_sen
 
 /// The §7.4 owner check of one GUID: an enabled user → systemusers, else an owner team →
 /// teams, else nullopt (unverifiable). Other permanent errors throw std::runtime_error.
-std::optional<dataverse::owner_kind> check_owner(const std::string& guid, const dataverse_send& send,
+std::optional<dataverse::owner_kind> check_owner(const std::string& guid,
+                                                 const dataverse_send& send,
                                                  http_counters& counters);
 
 /// The owner check's verdict from its answers (pure): `user` is the systemusers answer, `team`

@@ -65,8 +65,8 @@ session_end end_after_emit(const emit_outcome& o, bool resume,
 
 std::vector<std::string> operations_confirmed(const emit_outcome& o) {
   std::vector<std::string> names;
-  for (auto kind : {crm_record_kind::phone_call_activity, crm_record_kind::queue_status,
-                    crm_record_kind::task})
+  for (auto kind :
+       {crm_record_kind::phone_call_activity, crm_record_kind::queue_status, crm_record_kind::task})
     for (const auto& r : o.results)
       if (r.record_kind == kind && r.write_status == crm_write_status::confirmed) {
         names.emplace_back(kind == crm_record_kind::queue_status ? "queue_status_update"

@@ -54,8 +54,8 @@ struct preflight_verdict {
   std::string message;
   bool usage_error = false;  ///< an `error:` line and exit 2, no run report
 };
-preflight_verdict resume_preflight(const std::string& session_id, const std::optional<ledger_row>& row,
-                                   unix_ms system_now,
+preflight_verdict resume_preflight(const std::string& session_id,
+                                   const std::optional<ledger_row>& row, unix_ms system_now,
                                    const std::optional<write_plan_record>& plan_record,
                                    const std::string& mapping_path,
                                    const std::string& mapping_sha256);

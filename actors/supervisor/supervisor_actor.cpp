@@ -64,11 +64,21 @@ namespace {
 
 using self_pointer = supervisor_actor::stateful_pointer<supervisor_state>;
 
-const settings& cfg(self_pointer self) { return self->state.config.config; }
-bool write_mode(self_pointer self) { return self->state.config.mode == run_mode::write_enabled; }
-state_journal& journal(self_pointer self) { return *self->state.config.journal; }
-std::string now_text(self_pointer self) { return self->state.config.clock.now_utc_ms(); }
-unix_ms now_ms(self_pointer self) { return self->state.config.clock.now(); }
+const settings& cfg(self_pointer self) {
+  return self->state.config.config;
+}
+bool write_mode(self_pointer self) {
+  return self->state.config.mode == run_mode::write_enabled;
+}
+state_journal& journal(self_pointer self) {
+  return *self->state.config.journal;
+}
+std::string now_text(self_pointer self) {
+  return self->state.config.clock.now_utc_ms();
+}
+unix_ms now_ms(self_pointer self) {
+  return self->state.config.clock.now();
+}
 
 bool interrupted(self_pointer self) {
   const auto* flag = self->state.config.interrupted;
@@ -78,7 +88,8 @@ bool interrupted(self_pointer self) {
 /// A signal after the claim or during the write-back: what is done stays journaled and the
 /// rest waits for `run-crm --write --resume` (cli.md §1).
 session_end interrupted_end(const job_ptr& job) {
-  return {exit_status::resume_needed, {},
+  return {exit_status::resume_needed,
+          {},
           "interrupted by a signal; continue with run-crm --write --resume " + job->session_id(),
           run_status::resume_needed};
 }
@@ -91,7 +102,9 @@ artifact_writer artifacts(self_pointer self) {
   return artifact_writer(self->state.config.artifacts_dir, write_mode(self));
 }
 
-std::string warning_text(const data_quality_warning& w) { return w.code + ":" + w.message; }
+std::string warning_text(const data_quality_warning& w) {
+  return w.code + ":" + w.message;
+}
 
 /// The session's own `non_e164_phone` warning, as the queue PATCH's last error carries it.
 nullable<data_quality_warning> session_warning(const job_ptr& job) {
@@ -139,8 +152,7 @@ void deliver(self_pointer self, const job_ptr& job) {
       facts.correlations = journal(self).correlations(sid);
       facts.ledger = journal(self).ledger(sid);
     } catch (const std::exception& e) {
-      job->notices.push_back("cannot read the ledger for the run report: " +
-                             std::string(e.what()));
+      job->notices.push_back("cannot read the ledger for the run report: " + std::string(e.what()));
     }
   }
   const auto json = run_report_json(facts);
@@ -329,12 +341,13 @@ void after_plan(self_pointer self, const job_ptr& job, plan_result& planned) {
 
   const bool blocked_path = run.decision.outcome == eligibility_outcome::block;
   if (!write_mode(self)) {
-    const session_end end =
-        blocked_path ? session_end{exit_status::blocked, std::string("eligibility"),
-                                   job->message, std::nullopt}
-                     : session_end{exit_status::completed, {},
-                                   "dry-run completed; nothing was written to Dataverse",
-                                   std::nullopt};
+    const session_end end = blocked_path
+                                ? session_end{exit_status::blocked, std::string("eligibility"),
+                                              job->message, std::nullopt}
+                                : session_end{exit_status::completed,
+                                              {},
+                                              "dry-run completed; nothing was written to Dataverse",
+                                              std::nullopt};
     return finish_writeback(self, job, end,
                             blocked_path ? session_state::blocked : session_state::finalized);
   }
@@ -350,10 +363,10 @@ void after_plan(self_pointer self, const job_ptr& job, plan_result& planned) {
           journal(self).apply(job->session_id(), lease_of(self), change);
         }))
       return;
-    return finish_writeback(self, job,
-                            {exit_status::blocked, std::string("eligibility"), job->message,
-                             run_status::blocked},
-                            session_state::blocked);
+    return finish_writeback(
+        self, job,
+        {exit_status::blocked, std::string("eligibility"), job->message, run_status::blocked},
+        session_state::blocked);
   }
   if (interrupted(self)) return end_session(self, job, interrupted_end(job));
   emit(self, job, emit_order_of(self, job));
@@ -385,7 +398,7 @@ void plan(self_pointer self, const job_ptr& job, const std::string& owner) {
   const auto set_of = [&](const std::string& id) {
     auto it = owners.find(id);
     return it != owners.end() && it->second == dataverse::owner_kind::team ? "teams"
-                                                                            : "systemusers";
+                                                                           : "systemusers";
   };
   job->owner_set = set_of(order.callback_owner);
   order.task_owner_set = job->owner_set;
@@ -482,8 +495,7 @@ void place_call(self_pointer self, const job_ptr& job, const std::string& overri
             job->run.call = std::move(outcome);
             job->run.session.state = session_state::in_flight;
             if (!journaled(self, job, [&] {
-                  journal(self).record_call_outcome(job->run.session, *job->run.call,
-                                                    now_ms(self));
+                  journal(self).record_call_outcome(job->run.session, *job->run.call, now_ms(self));
                 }))
               return;
             redact_then_plan(self, job, override_id);
@@ -519,10 +531,9 @@ void claim(self_pointer self, const job_ptr& job, const std::string& override_id
                   change.correlations.push_back({job->session_id(), crm_record_kind::queue_claim,
                                                  job->session_id(), job->loaded.queue_item_id,
                                                  crm_write_status::confirmed, "", ""});
-                  change.claim_baseline =
-                      queue_baseline_of(ctx.mapping, outcome.row_json, job->session_id(),
-                                        job->loaded.queue_item_id, now_text(self),
-                                        baseline_phase::claim);
+                  change.claim_baseline = queue_baseline_of(
+                      ctx.mapping, outcome.row_json, job->session_id(), job->loaded.queue_item_id,
+                      now_text(self), baseline_phase::claim);
                   journal(self).apply(job->session_id(), lease_of(self), change);
                 }))
               return;
@@ -539,7 +550,8 @@ void on_loaded(self_pointer self, const job_ptr& job, load_result& loaded) {
   add_counters(job->http, loaded.counters);
   if (loaded.status == load_status::no_callable_item)
     return end_session(self, job,
-                       {exit_status::no_callable_item, {},
+                       {exit_status::no_callable_item,
+                        {},
                         loaded.message.empty() ? "no callable queue item" : loaded.message,
                         std::nullopt});
   if (loaded.status == load_status::failed) return fail(self, job, loaded.message);
@@ -551,8 +563,10 @@ void on_loaded(self_pointer self, const job_ptr& job, load_result& loaded) {
       loaded.decision.failing_rules == std::vector<std::string>{"c"}) {
     run.session.queue_item_id = loaded.item.queue_item_id;
     return end_session(self, job,
-                       {exit_status::deferred, {},
-                        "outside the calling window; deferred to a later drain", std::nullopt});
+                       {exit_status::deferred,
+                        {},
+                        "outside the calling window; deferred to a later drain",
+                        std::nullopt});
   }
   job->loaded = loaded.item;
   job->load_row_json = loaded.row_json;
@@ -593,7 +607,8 @@ void on_loaded(self_pointer self, const job_ptr& job, load_result& loaded) {
   }
   if (write_mode(self) && interrupted(self))
     return end_session(self, job,
-                       {exit_status::failed, {},
+                       {exit_status::failed,
+                        {},
                         "interrupted by a signal before the claim; nothing was written",
                         run_status::aborted},
                        session_state::aborted);
@@ -602,8 +617,8 @@ void on_loaded(self_pointer self, const job_ptr& job, load_result& loaded) {
 }
 
 void start_session(self_pointer self, const job_ptr& job) {
-  load_order order{mint_id("ses"), mint_id("dec"), job->order.queue_item_id,
-                   job->order.campaign, job->order.row_json};
+  load_order order{mint_id("ses"), mint_id("dec"), job->order.queue_item_id, job->order.campaign,
+                   job->order.row_json};
   job->decision_id = order.decision_id;
   job->task_id = mint_id("task");
   self->request(self->state.loader, caf::infinite, std::move(order))
@@ -619,8 +634,8 @@ void release_claim(self_pointer self, const job_ptr& job, int rereads_left) {
   const auto& qid = job->run.session.queue_item_id;
   const auto sid = job->session_id();
   const auto released = [self, job](bool done) {
-    job->replayed = done ? std::vector<std::string>{"queue_claim_release"}
-                         : std::vector<std::string>{};
+    job->replayed =
+        done ? std::vector<std::string>{"queue_claim_release"} : std::vector<std::string>{};
     if (!journaled(self, job, [&] {
           ledger_change change;
           change.status = run_status::aborted;
@@ -628,14 +643,15 @@ void release_claim(self_pointer self, const job_ptr& job, int rereads_left) {
         }))
       return;
     job->ledger_ours = false;
-    end_session(self, job,
-                {done ? exit_status::completed : exit_status::no_resume_needed, {},
-                 done ? "resume completed; released the claim of session '" +
-                            job->session_id() + "'"
-                      : "session '" + job->session_id() +
-                            "' holds no claim on its queue row; nothing to resume",
-                 std::nullopt},
-                session_state::aborted);
+    end_session(
+        self, job,
+        {done ? exit_status::completed : exit_status::no_resume_needed,
+         {},
+         done ? "resume completed; released the claim of session '" + job->session_id() + "'"
+              : "session '" + job->session_id() +
+                    "' holds no claim on its queue row; nothing to resume",
+         std::nullopt},
+        session_state::aborted);
   };
   self->request(self->state.config.gateway, caf::infinite,
                 call_of(dataverse::pre_write_read_request(m, qid)))
@@ -644,17 +660,18 @@ void release_claim(self_pointer self, const job_ptr& job, int rereads_left) {
             add_counters(job->http, read.counters);
             if (read.outcome != dataverse_outcome::success)
               return end_session(self, job,
-                                 {exit_status::resume_needed, {},
+                                 {exit_status::resume_needed,
+                                  {},
                                   "resume replay failed: " + read.message,
                                   run_status::resume_needed});
             std::optional<json::value> row;
             try {
               row = dataverse::first_row(json::parse(read.body));
             } catch (const std::exception& e) {
-              return end_session(self, job,
-                                 {exit_status::blocked, std::string("permanent_other"),
-                                  std::string("resume replay failed: ") + e.what(),
-                                  run_status::blocked});
+              return end_session(
+                  self, job,
+                  {exit_status::blocked, std::string("permanent_other"),
+                   std::string("resume replay failed: ") + e.what(), run_status::blocked});
             }
             const auto& m = self->state.config.context->mapping;
             if (!row || !dataverse::claim_applied(m, *row, sid)) return released(false);
@@ -719,13 +736,15 @@ void start_resume(self_pointer self, const job_ptr& job, resume_order& order) {
       order.plan = read_session_plan(artifacts(self).session_dir(sid));
     } catch (const std::exception& e) {
       return end_session(self, job,
-                         {exit_status::failed, {},
+                         {exit_status::failed,
+                          {},
                           std::string("resume pre-flight failed: ") + e.what(),
                           run_status::resume_needed});
     }
     if (!order.plan && job->run.decision.outcome != eligibility_outcome::allow)
       return end_session(self, job,
-                         {exit_status::failed, {},
+                         {exit_status::failed,
+                          {},
                           "resume pre-flight failed: neither planned-writeback.json nor "
                           "writeback.json exists under " +
                               artifacts(self).session_dir(sid).string(),
@@ -734,7 +753,8 @@ void start_resume(self_pointer self, const job_ptr& job, resume_order& order) {
   if (!order.plan) return release_claim(self, job, 1);
   if (!baseline)
     return end_session(self, job,
-                       {exit_status::failed, {},
+                       {exit_status::failed,
+                        {},
                         "resume pre-flight failed: session '" + sid + "' has no baseline",
                         run_status::resume_needed});
   const auto& ctx = *self->state.config.context;
@@ -770,7 +790,8 @@ supervisor_actor::behavior_type supervisor(self_pointer self, supervisor_config 
   emitter_config.gate = caf::actor_cast<write_gate_actor>(self);
   st.emitter = self->spawn<caf::linked>(dataverse_emitter, std::move(emitter_config));
   // Leases are renewed at least every lease_seconds/3 while sessions are in flight (§12).
-  const auto renew_every = std::chrono::seconds(std::max<std::int64_t>(1, c.writeback.lease_seconds / 3));
+  const auto renew_every =
+      std::chrono::seconds(std::max<std::int64_t>(1, c.writeback.lease_seconds / 3));
   if (st.config.mode == run_mode::write_enabled)
     self->delayed_send(self, renew_every, renew_atom::value);
   return {

@@ -29,7 +29,7 @@ struct supervisor_config {
   settings config;
   std::shared_ptr<const run_context> context;  ///< readiness, once per run
   dataverse_gateway_actor gateway;
-  std::string service_root_url;  ///< `<DATAVERSE_ENV_URL>/api/data/v9.2/` (paging)
+  std::string service_root_url;          ///< `<DATAVERSE_ENV_URL>/api/data/v9.2/` (paging)
   const zone_database* zones = nullptr;  ///< outlives the actor
   product_clock clock;
   std::shared_ptr<state_journal> journal;  ///< used by this actor only once it is spawned

@@ -13,8 +13,7 @@ namespace opencloser {
 
 /// Atomically replaces `path` with `bytes` (temporary file + rename; `sync` also fsyncs it
 /// first, so the bytes survive a power loss). Throws std::runtime_error naming the path.
-void write_file_atomic(const std::filesystem::path& path, std::string_view bytes,
-                       bool sync = true);
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes, bool sync = true);
 
 class artifact_writer {
  public:

@@ -11,7 +11,9 @@ namespace opencloser {
 
 namespace {
 
-json::value str(const nullable<std::string>& v) { return v ? json::value{*v} : json::value{}; }
+json::value str(const nullable<std::string>& v) {
+  return v ? json::value{*v} : json::value{};
+}
 
 json::value totals_json(const drain_counts& c) {
   json::value t;

@@ -13,9 +13,13 @@ namespace opencloser {
 
 namespace {
 
-[[noreturn]] void fail(std::string detail) { throw plan_file_error(std::move(detail)); }
+[[noreturn]] void fail(std::string detail) {
+  throw plan_file_error(std::move(detail));
+}
 
-std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string in_quotes(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
 
 /// "callback, review": the accepted spellings, for the error message.
 template <class E>
@@ -86,8 +90,8 @@ class object_reader {
   void expect_schema_version() const {
     const std::string version = string("schema_version");
     if (version != session_schema_version)
-      fail(in_quotes(at("schema_version")) + " is not " + in_quotes(session_schema_version) + " (got " +
-           in_quotes(version) + ")");
+      fail(in_quotes(at("schema_version")) + " is not " + in_quotes(session_schema_version) +
+           " (got " + in_quotes(version) + ")");
   }
 
   std::string at(std::string_view key) const {
@@ -159,7 +163,8 @@ writeback_plan read_plan(const json::value& doc) {
   writeback_plan plan;
   plan.session_id = root.string("session_id");
   if (const json::value* call = root.nullable_member("phone_call_activity"))
-    plan.phone_call_activity = read_phone_call(object_reader(*call, root.at("phone_call_activity")));
+    plan.phone_call_activity =
+        read_phone_call(object_reader(*call, root.at("phone_call_activity")));
   plan.queue_status = read_queue_status(
       object_reader(root.required("queue_status_update"), root.at("queue_status_update")));
   if (const json::value* task = root.nullable_member("task"))

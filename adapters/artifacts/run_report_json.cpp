@@ -6,7 +6,9 @@ namespace opencloser {
 
 namespace {
 
-json::value str(const nullable<std::string>& v) { return v ? json::value{*v} : json::value{}; }
+json::value str(const nullable<std::string>& v) {
+  return v ? json::value{*v} : json::value{};
+}
 
 json::value eligibility_json(const nullable<eligibility_decision>& d) {
   if (!d) return {};

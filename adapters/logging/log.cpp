@@ -21,12 +21,18 @@ spdlog::logger& logger() {
 
 spdlog::level::level_enum to_spdlog(log_level level) {
   switch (level) {
-    case log_level::trace: return spdlog::level::trace;
-    case log_level::debug: return spdlog::level::debug;
-    case log_level::info: return spdlog::level::info;
-    case log_level::warn: return spdlog::level::warn;
-    case log_level::error: return spdlog::level::err;
-    case log_level::off: return spdlog::level::off;
+    case log_level::trace:
+      return spdlog::level::trace;
+    case log_level::debug:
+      return spdlog::level::debug;
+    case log_level::info:
+      return spdlog::level::info;
+    case log_level::warn:
+      return spdlog::level::warn;
+    case log_level::error:
+      return spdlog::level::err;
+    case log_level::off:
+      return spdlog::level::off;
   }
   return spdlog::level::warn;
 }
@@ -41,9 +47,13 @@ std::optional<log_level> parse_log_level(std::string_view text) {
   return std::nullopt;
 }
 
-void set_log_level(log_level level) { logger().set_level(to_spdlog(level)); }
+void set_log_level(log_level level) {
+  logger().set_level(to_spdlog(level));
+}
 
-bool log_enabled(log_level level) { return logger().should_log(to_spdlog(level)); }
+bool log_enabled(log_level level) {
+  return logger().should_log(to_spdlog(level));
+}
 
 void log_line(log_level level, std::string_view message) {
   logger().log(to_spdlog(level), "{}", message);

@@ -269,8 +269,8 @@ TEST_CASE("a human edit just before the change set's queue PATCH is a conflict, 
   const auto status_before = *fx.queue_in_dump().find("acme_status");
   fx.add_fault(R"("method": "PATCH", "inner": true, "path": ")" + inner_queue_path + "\"",
                "human_edit", 1,
-               R"(, "when": "before", "target": {"table": "acme_callqueue", "id": ")" +
-                   queue_row + R"("}, "changes": {"acme_notes": "Edited by a human."})");
+               R"(, "when": "before", "target": {"table": "acme_callqueue", "id": ")" + queue_row +
+                   R"("}, "changes": {"acme_notes": "Edited by a human."})");
   const auto outcome = fx.emit(order);
   REQUIRE(outcome.status == emit_status::conflict);
   CHECK(outcome.conflicting_fields == std::vector<std::string>{"acme_notes"});
@@ -343,8 +343,7 @@ TEST_CASE("a 503 on the batch: resent after the checks find nothing applied", "[
   CHECK(*fx.queue_in_dump().find("acme_status") == json::value(completed_value));
 }
 
-TEST_CASE("a batch answering 503 every time ends resume_needed after four tries",
-          "[emit][batch]") {
+TEST_CASE("a batch answering 503 every time ends resume_needed after four tries", "[emit][batch]") {
   batch_fixture fx;
   const auto order = fx.claimed_order();
   fx.add_fault(R"("method": "POST", "path": ")" + batch_path + "\"", "status", -1,
@@ -370,9 +369,9 @@ TEST_CASE("a resume with the Phone Call done sends the remainder sequentially, n
   batch_fixture fx;
   auto order = fx.claimed_order();
   // The earlier run's Phone Call, closed.
-  fx.emu.insert_row("phonecall",
-                    json::parse(R"({"activityid": ")" + phone_rid + R"(", "acme_idemkey": ")" +
-                                session + R"(", "subject": "x", "statecode": 1, "statuscode": 2})"));
+  fx.emu.insert_row(
+      "phonecall", json::parse(R"({"activityid": ")" + phone_rid + R"(", "acme_idemkey": ")" +
+                               session + R"(", "subject": "x", "statecode": 1, "statuscode": 2})"));
   order.phone_call_done = true;
   const auto outcome = fx.emit(order);
   INFO(outcome.message);
@@ -392,9 +391,9 @@ TEST_CASE("a Phone Call the pre-query finds turns the batch into the sequential 
   batch_fixture fx;
   const auto order = fx.claimed_order();
   // An earlier run's Phone Call for this session, not yet closed; the flags never said so.
-  fx.emu.insert_row("phonecall", json::parse(R"({"activityid": ")" + phone_rid +
-                                             R"(", "acme_idemkey": ")" + session +
-                                             R"(", "subject": "x"})"));
+  fx.emu.insert_row("phonecall",
+                    json::parse(R"({"activityid": ")" + phone_rid + R"(", "acme_idemkey": ")" +
+                                session + R"(", "subject": "x"})"));
   const auto outcome = fx.emit(order);
   INFO(outcome.message);
   REQUIRE(outcome.status == emit_status::completed);
@@ -418,8 +417,7 @@ TEST_CASE("a duplicate key inside the change set is read back by id like a seque
   const auto order = fx.claimed_order();
   // Another session's record holds the deterministic id: the key pre-query cannot see it.
   fx.emu.insert_row("phonecall", json::parse(R"({"activityid": ")" + phone_rid +
-                                             R"(", "acme_idemkey": ")" + other_session +
-                                             "\"}"));
+                                             R"(", "acme_idemkey": ")" + other_session + "\"}"));
   const auto outcome = fx.emit(order);
   CHECK(outcome.status == emit_status::permanent);
   CHECK(outcome.message.find("idempotency key '" + other_session + "'") != std::string::npos);

@@ -35,8 +35,10 @@ struct loader_fixture : testing::emulated_dataverse {
   ~loader_fixture() { stop(loader); }  // before `zones` goes
 
   load_result load(std::string id, std::string campaign_value = {}) {
-    return ask<load_result>(loader, load_order{"ses_00000000000000000000000000000001", "dec_1",
-                                               std::move(id), std::move(campaign_value),
+    return ask<load_result>(loader, load_order{"ses_00000000000000000000000000000001",
+                                               "dec_1",
+                                               std::move(id),
+                                               std::move(campaign_value),
                                                {}});
   }
 

@@ -47,7 +47,9 @@ std::string slurp(const fs::path& file) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-json::value read_json(const fs::path& file) { return json::parse(slurp(file)); }
+json::value read_json(const fs::path& file) {
+  return json::parse(slurp(file));
+}
 
 /// A fresh temporary directory for one case, removed when the case is done (also when a
 /// REQUIRE ends the test early).
@@ -79,8 +81,8 @@ const std::string review_owner = "4e71e700-0000-4000-8000-0000000000c2";
 /// Files this product writes beyond the predecessor's (spec README "Deliberately beyond the
 /// predecessor" 6–8): the plan before any emit, the HTTP plan, the run report. A case passes
 /// when the predecessor's files are all present and nothing else appears but these.
-const std::set<std::string> files_beyond_predecessor = {"planned-writeback.json",
-                                                         "http-plan.json", "run-report.json"};
+const std::set<std::string> files_beyond_predecessor = {"planned-writeback.json", "http-plan.json",
+                                                        "run-report.json"};
 
 struct process_result {
   int exit_code = -1;
@@ -184,11 +186,10 @@ struct predecessor_columns {
 /// (fixtures.md §5.3), plus the two task owners. The predecessor's own seed row's campaign is
 /// reused, so the imported row sits in the same campaign as the row it ships.
 json::value case_seed(const fs::path& pred, const std::string& queue_item) {
-  json::object import{
-      {"file", (pred / "queue_items" / (queue_item + ".json")).string()},
-      {"mapping", (pred / "dataverse" / "dataverse_mapping.json").string()},
-      {"campaign", "alf-q2-davis"},
-      {"next_attempt_at", nullptr}};
+  json::object import{{"file", (pred / "queue_items" / (queue_item + ".json")).string()},
+                      {"mapping", (pred / "dataverse" / "dataverse_mapping.json").string()},
+                      {"campaign", "alf-q2-davis"},
+                      {"next_attempt_at", nullptr}};
   json::object systemuser{
       {"systemuserid", callback_owner}, {"fullname", "Callback Owner"}, {"isdisabled", false}};
   json::object team{{"teamid", review_owner}, {"name", "Review Team"}, {"teamtype", 0}};
@@ -231,8 +232,8 @@ struct case_run {
   std::vector<std::string> files;  ///< file names in the session directory, sorted
 };
 
-case_run run_case_e2e(const fs::path& pred, const fs::path& work,
-                      const compat::case_key& key, const std::string& queue_row_id) {
+case_run run_case_e2e(const fs::path& pred, const fs::path& work, const compat::case_key& key,
+                      const std::string& queue_row_id) {
   const auto seed_file = work / "case-seed.json";
   {
     std::ofstream out(seed_file, std::ios::binary);
@@ -240,18 +241,30 @@ case_run run_case_e2e(const fs::path& pred, const fs::path& work,
   }
   const auto dump_file = work / "emulator-dump.json";
   std::vector<std::string> args{
-      "run-crm", "--write",
-      "--emulator", (fs::path(OPENCLOSER_TEST_FIXTURES) / "emulator" / "medx_tables.json").string(),
-      "--emulator", (pred / "dataverse" / "seed.json").string(),
-      "--emulator", seed_file.string(),
-      "--emulator-dump", dump_file.string(),
-      "--config", (pred / "config" / "slice1.toml").string(),
-      "--slice2-config", (pred / "config" / "slice2.toml").string(),
-      "--mapping", (pred / "dataverse" / "dataverse_mapping.json").string(),
-      "--queue-item-id", queue_row_id,
-      "--transport-fixture", (pred / "transport_events" / (key.transport + ".json")).string(),
-      "--artifacts-dir", (work / "artifacts").string(),
-      "--state-db", (work / "state.db").string()};
+      "run-crm",
+      "--write",
+      "--emulator",
+      (fs::path(OPENCLOSER_TEST_FIXTURES) / "emulator" / "medx_tables.json").string(),
+      "--emulator",
+      (pred / "dataverse" / "seed.json").string(),
+      "--emulator",
+      seed_file.string(),
+      "--emulator-dump",
+      dump_file.string(),
+      "--config",
+      (pred / "config" / "slice1.toml").string(),
+      "--slice2-config",
+      (pred / "config" / "slice2.toml").string(),
+      "--mapping",
+      (pred / "dataverse" / "dataverse_mapping.json").string(),
+      "--queue-item-id",
+      queue_row_id,
+      "--transport-fixture",
+      (pred / "transport_events" / (key.transport + ".json")).string(),
+      "--artifacts-dir",
+      (work / "artifacts").string(),
+      "--state-db",
+      (work / "state.db").string()};
   if (key.conversation != "-") {
     args.emplace_back("--conversation-fixture");
     args.push_back((pred / "conversations" / (key.conversation + ".json")).string());
@@ -300,10 +313,9 @@ json::value observed_result(const case_run& run, const predecessor_columns& cols
         status.is_int() ? json::value(cols.status_name(status.as_int())) : json::value{});
 
   const json::value* result = run.session_result ? &*run.session_result : nullptr;
-  for (const char* field :
-       {"blocked_reason", "callback_requested", "captured_email", "captured_email_unverified",
-        "final_disposition", "human_review_reason", "preferred_callback_window", "summary",
-        "transcript_pointer"})
+  for (const char* field : {"blocked_reason", "callback_requested", "captured_email",
+                            "captured_email_unverified", "final_disposition", "human_review_reason",
+                            "preferred_callback_window", "summary", "transcript_pointer"})
     v.set(field, member_or_null(result, field));
 
   const json::value* queue_update =
@@ -381,9 +393,10 @@ bool run_is_consistent(const case_run& run, const json::value& want,
 
 }  // namespace
 
-TEST_CASE("predecessor expected.json end to end: run-crm --write --emulator gives the "
-          "predecessor's result for every case",
-          "[e2e]") {
+TEST_CASE(
+    "predecessor expected.json end to end: run-crm --write --emulator gives the "
+    "predecessor's result for every case",
+    "[e2e]") {
   const auto pred = predecessor_dir();
   INFO("predecessor corpus at " << pred << " (set OPENCLOSER_PREDECESSOR_DIR)");
   REQUIRE(fs::is_regular_file(pred / "expected.json"));

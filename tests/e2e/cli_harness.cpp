@@ -51,9 +51,15 @@ std::optional<std::string> cli_result::line(const std::string& label) const {
   return std::nullopt;
 }
 
-fs::path source_dir() { return OPENCLOSER_SOURCE_DIR; }
-fs::path fixture(const std::string& relative) { return source_dir() / "tests/fixtures" / relative; }
-std::string shipped(const std::string& name) { return (source_dir() / "config" / name).string(); }
+fs::path source_dir() {
+  return OPENCLOSER_SOURCE_DIR;
+}
+fs::path fixture(const std::string& relative) {
+  return source_dir() / "tests/fixtures" / relative;
+}
+std::string shipped(const std::string& name) {
+  return (source_dir() / "config" / name).string();
+}
 
 cli_env::cli_env(emulator::emulator_options options) : dir(fresh_temp_dir()) {
   if (options.seeds.empty()) options.seeds.emplace_back(shipped("emulator-seed.json"));

@@ -127,7 +127,9 @@ class temp_seed {
   fs::path path_;
 };
 
-json::value shipped_seed() { return json::parse(slurp(shipped("emulator-seed.json"))); }
+json::value shipped_seed() {
+  return json::parse(slurp(shipped("emulator-seed.json")));
+}
 
 emulator::emulator_options seeds(std::vector<fs::path> files) {
   emulator::emulator_options options;
@@ -300,11 +302,12 @@ TEST_CASE("dry-run plans every request with exact headers and bodies and writes 
   const auto pc_id = uuid_v5(opencloser_uuid_namespace, "opencloser:" + sid + ":phonecall");
   const auto task_id = uuid_v5(opencloser_uuid_namespace, "opencloser:" + sid + ":task");
   const std::string queue_url = queue_set + "(" + ready_row + ")";
-  const std::map<std::string, std::string> common{{"Accept", "application/json"},
-                                                  {"Authorization", "Bearer <redacted>"},
-                                                  {"OData-MaxVersion", "4.0"},
-                                                  {"OData-Version", "4.0"},
-                                                  {"User-Agent", "opencloser/" + product_version(env)}};
+  const std::map<std::string, std::string> common{
+      {"Accept", "application/json"},
+      {"Authorization", "Bearer <redacted>"},
+      {"OData-MaxVersion", "4.0"},
+      {"OData-Version", "4.0"},
+      {"User-Agent", "opencloser/" + product_version(env)}};
   auto get_headers = common;
   get_headers["If-None-Match"] = "null";
   auto json_headers = common;
@@ -342,8 +345,7 @@ TEST_CASE("dry-run plans every request with exact headers and bodies and writes 
                     {"regardingobjectid_acme_callqueue_phonecall@odata.bind", "/" + queue_url},
                     {"subject", summary}}},
       {"phone_call_close", "if_not_closed", "PATCH", "phonecalls(" + pc_id + ")",
-       with(json_headers, "If-Match", "*"),
-       json::object{{"statecode", 1}, {"statuscode", 2}}},
+       with(json_headers, "If-Match", "*"), json::object{{"statecode", 1}, {"statuscode", 2}}},
       {"queue_status_update", "if_not_applied", "PATCH", queue_url,
        with(json_headers, "If-Match", "{{etag_after_claim}}"),
        json::object{{"acme_lastdisposition", "interested_callback_requested"},
@@ -375,8 +377,7 @@ TEST_CASE("dry-run plans every request with exact headers and bodies and writes 
   }
 }
 
-TEST_CASE("dry-run in batch mode plans the pre-queries and one multipart batch",
-          "[e2e][ready]") {
+TEST_CASE("dry-run in batch mode plans the pre-queries and one multipart batch", "[e2e][ready]") {
   cli_env env;
   env.env["OPENCLOSER_WRITEBACK_MODE"] = "batch";
   const auto r = env.run_crm(ready_row, "standard", "callback_weekday_pm");
@@ -392,9 +393,8 @@ TEST_CASE("dry-run in batch mode plans the pre-queries and one multipart batch",
   const auto plan = env.artifact(sid, "http-plan.json");
   CHECK(string_at(plan, "writeback_mode") == "batch");
   CHECK(string_at(plan, "run_mode") == "dry_run");
-  CHECK(steps_of(plan) == std::vector<std::string>{"claim", "pre_write_read",
-                                                   "phone_call_prequery", "task_prequery",
-                                                   "batch"});
+  CHECK(steps_of(plan) == std::vector<std::string>{"claim", "pre_write_read", "phone_call_prequery",
+                                                   "task_prequery", "batch"});
   const auto& batch = plan.find("requests")->as_array().back();
   CHECK(batch.find("seq")->as_int() == 5);
   CHECK(string_at(batch, "condition") == "if_prequery_empty");
@@ -487,8 +487,8 @@ TEST_CASE("a missing mapping file blocks on metadata with no session and an empt
   const auto missing = (env.dir / "no-such-mapping.json").string();
   replace_flag(env, "--mapping", missing);
   const auto report_path = env.dir / "report.json";
-  const auto r = env.run_crm(ready_row, "standard", "callback_weekday_pm",
-                             {"--report", report_path.string()});
+  const auto r =
+      env.run_crm(ready_row, "standard", "callback_weekday_pm", {"--report", report_path.string()});
   INFO(r.out << r.err);
   check_metadata_block(env, r);
   CHECK_THAT(r.line("message").value_or(""), StartsWith("mapping artifact error: "));
@@ -507,12 +507,12 @@ TEST_CASE("a missing mapping file blocks on metadata with no session and an empt
 
 TEST_CASE("a 403 on EntityDefinitions blocks on metadata", "[e2e][ready]") {
   cli_env env;
-  env.emu.add_fault(json::array{json::object{
-      {"id", "metadata-forbidden"},
-      {"match", json::object{{"method", "GET"}, {"path", "^EntityDefinitions"}}},
-      {"times", 1},
-      {"action", "status"},
-      {"status", 403}}});
+  env.emu.add_fault(json::array{
+      json::object{{"id", "metadata-forbidden"},
+                   {"match", json::object{{"method", "GET"}, {"path", "^EntityDefinitions"}}},
+                   {"times", 1},
+                   {"action", "status"},
+                   {"status", 403}}});
   const auto r = env.run_crm(ready_row, "standard", "callback_weekday_pm");
   INFO(r.out << r.err);
   check_metadata_block(env, r);
@@ -528,9 +528,9 @@ TEST_CASE("a token 401 from a wrong secret blocks on metadata in both modes", "[
     INFO((write ? "write mode" : "dry-run"));
     cli_env env;
     env.env["DATAVERSE_CLIENT_SECRET"] = "not-the-emulator-secret";
-    const auto r = env.run_crm(ready_row, "standard", "callback_weekday_pm",
-                               write ? std::vector<std::string>{"--write"}
-                                     : std::vector<std::string>{});
+    const auto r =
+        env.run_crm(ready_row, "standard", "callback_weekday_pm",
+                    write ? std::vector<std::string>{"--write"} : std::vector<std::string>{});
     INFO(r.out << r.err);
     check_metadata_block(env, r);
     CHECK_THAT(r.line("message").value_or(""), StartsWith(metadata_failed));
@@ -601,7 +601,9 @@ TEST_CASE("readiness blocks every mapping defect in write mode with a message na
        },
        {"queue.phone", "acme_nosuchphone"}},
       {"mapped option value absent live",
-       [](json::value& m) { at(m, {"option_sets", "queue_status.blocked", "value"}) = 100000009; },
+       [](json::value& m) {
+         at(m, {"option_sets", "queue_status.blocked", "value"}) = 100000009;
+       },
        {"queue_status.blocked", "100000009"}},
       {"entity set mismatch",
        [](json::value& m) {
@@ -609,7 +611,9 @@ TEST_CASE("readiness blocks every mapping defect in write mode with a message na
        },
        {"queue_item", "acme_wrongqueues"}},
       {"primary id mismatch",
-       [](json::value& m) { at(m, {"entities", "task", "primary_id"}) = "acme_wrongtaskid"; },
+       [](json::value& m) {
+         at(m, {"entities", "task", "primary_id"}) = "acme_wrongtaskid";
+       },
        {"task", "acme_wrongtaskid"}},
       {"phone-call key field unmapped",
        [](json::value& m) { erase_member(at(m, {"fields"}), "phone_call.idempotency_key"); },
@@ -683,8 +687,9 @@ TEST_CASE("an unmapped idempotency key also blocks a dry-run", "[e2e][ready]") {
 
 TEST_CASE("an unapproved mapping blocks with the review message", "[e2e][ready]") {
   cli_env env;
-  const auto path =
-      use_mapping_variant(env, [](json::value& m) { at(m, {"_meta", "approved"}) = false; });
+  const auto path = use_mapping_variant(env, [](json::value& m) {
+    at(m, {"_meta", "approved"}) = false;
+  });
   const auto r = env.run_crm(ready_row, "standard", "callback_weekday_pm", {"--write"});
   INFO(r.out << r.err);
   check_metadata_block(env, r);
@@ -705,10 +710,9 @@ TEST_CASE("a redaction pattern that does not compile blocks readiness", "[e2e][r
 TEST_CASE("a callback owner that is not a GUID, unknown or a disabled user blocks readiness",
           "[e2e][ready]") {
   const std::string disabled_user = "3f0c0000-0000-4000-8000-0000000000b3";
-  const temp_seed extra(extra_rows(
-      "systemuser", json::object{{"systemuserid", disabled_user},
-                                 {"fullname", "Former Employee"},
-                                 {"isdisabled", true}}));
+  const temp_seed extra(extra_rows("systemuser", json::object{{"systemuserid", disabled_user},
+                                                              {"fullname", "Former Employee"},
+                                                              {"isdisabled", true}}));
   const std::vector<std::string> owners{"owner-b1", "3f0c0000-0000-4000-8000-0000000000ff",
                                         disabled_user};
   for (const auto& owner : owners) {
@@ -769,8 +773,7 @@ TEST_CASE("persona version mismatch fails with exit 2 and zero requests", "[e2e]
 // ---------------------------------------------------------------------------------------------
 // §7 Readiness and metadata: what verifies
 
-TEST_CASE("option sets verify through $expand with one cast request per column",
-          "[e2e][ready]") {
+TEST_CASE("option sets verify through $expand with one cast request per column", "[e2e][ready]") {
   cli_env env;
   const auto r = env.run_crm(ready_row, "standard", "callback_weekday_pm", {"--write"});
   INFO(r.out << r.err);
@@ -916,8 +919,7 @@ TEST_CASE("link_regarding false on a table without activities passes without reg
   }
 }
 
-TEST_CASE("a mapping env url mismatch is a warning only and never in last_error",
-          "[e2e][ready]") {
+TEST_CASE("a mapping env url mismatch is a warning only and never in last_error", "[e2e][ready]") {
   SECTION("against DATAVERSE_ENV_URL: warning, target from the environment") {
     cli_env env;
     const auto r = env.run_crm(ready_row, "standard", "callback_weekday_pm", {"--write"});

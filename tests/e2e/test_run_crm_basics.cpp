@@ -6,8 +6,9 @@
 using namespace opencloser;
 using namespace opencloser::e2e;
 
-TEST_CASE("write run of a callback: one Phone Call closed, status patched, one Task, ledger completed",
-          "[e2e][run_crm]") {
+TEST_CASE(
+    "write run of a callback: one Phone Call closed, status patched, one Task, ledger completed",
+    "[e2e][run_crm]") {
   cli_env env;
   const auto r = env.run_crm(ready_row, "standard", "callback_weekday_pm", {"--write"});
   INFO(r.out << r.err);
@@ -31,7 +32,8 @@ TEST_CASE("write run of a callback: one Phone Call closed, status patched, one T
 
   const auto ledger = env.query(
       "SELECT run_status, claim_done, phone_call_activity_done, queue_status_update_done, "
-      "task_done FROM writeback_progress WHERE session_id = '" + sid + "'");
+      "task_done FROM writeback_progress WHERE session_id = '" +
+      sid + "'");
   REQUIRE(ledger.size() == 1);
   CHECK(ledger[0] == std::vector<std::string>{"completed", "1", "1", "1", "1"});
   CHECK(env.has_artifact(sid, "writeback.json"));

@@ -76,7 +76,9 @@ fs::path use_mapping_copy(cli_env& env) {
   return copy;
 }
 
-void add_faults(cli_env& env, const std::string& rules) { env.emu.add_fault(json::parse(rules)); }
+void add_faults(cli_env& env, const std::string& rules) {
+  env.emu.add_fault(json::parse(rules));
+}
 
 // ---- The request log -----------------------------------------------------------------------
 
@@ -85,10 +87,18 @@ std::string text_of(const json::value& entry, std::string_view key) {
   return v && v->is_string() ? v->as_string() : std::string();
 }
 
-std::string method_of(const json::value& q) { return text_of(q, "method"); }
-std::string path_of(const json::value& q) { return text_of(q, "path"); }
-std::string query_of(const json::value& q) { return text_of(q, "query"); }
-std::int64_t status_of(const json::value& q) { return q.find("status")->as_int(); }
+std::string method_of(const json::value& q) {
+  return text_of(q, "method");
+}
+std::string path_of(const json::value& q) {
+  return text_of(q, "path");
+}
+std::string query_of(const json::value& q) {
+  return text_of(q, "query");
+}
+std::int64_t status_of(const json::value& q) {
+  return q.find("status")->as_int();
+}
 
 /// A request header by name, compared ASCII case-insensitively ("" when absent).
 std::string header_of(const json::value& q, std::string_view name) {
@@ -177,7 +187,8 @@ std::uint64_t log_mark(const cli_env& env) {
 std::vector<std::string> ledger_of(const cli_env& env, const std::string& sid) {
   const auto rows = env.query(
       "SELECT run_status, claim_done, phone_call_activity_done, queue_status_update_done, "
-      "task_done FROM writeback_progress WHERE session_id = '" + sid + "'");
+      "task_done FROM writeback_progress WHERE session_id = '" +
+      sid + "'");
   return rows.empty() ? std::vector<std::string>{} : rows.front();
 }
 
@@ -205,8 +216,10 @@ void exec_sql(const cli_env& env, const std::string& sql) {
 }
 
 void expire_lease(const cli_env& env, const std::string& sid) {
-  exec_sql(env, "UPDATE writeback_progress SET lease_expires_at = '2000-01-01T00:00:00.000Z' "
-                "WHERE session_id = '" + sid + "'");
+  exec_sql(env,
+           "UPDATE writeback_progress SET lease_expires_at = '2000-01-01T00:00:00.000Z' "
+           "WHERE session_id = '" +
+               sid + "'");
 }
 
 std::int64_t int_column(const json::value& row, std::string_view column) {
@@ -257,8 +270,7 @@ std::string run_until_task_exhaustion(cli_env& env) {
   REQUIRE(r.line("exit_status") == "resume_needed");
   const auto sid = r.line("session_id").value_or("");
   REQUIRE(starts_with(sid, "ses_"));
-  REQUIRE(ledger_of(env, sid) ==
-          std::vector<std::string>{"resume_needed", "1", "1", "1", "0"});
+  REQUIRE(ledger_of(env, sid) == std::vector<std::string>{"resume_needed", "1", "1", "1", "0"});
   return sid;
 }
 
@@ -266,9 +278,10 @@ std::string run_until_task_exhaustion(cli_env& env) {
 
 // ---- Happy path ----------------------------------------------------------------------------
 
-TEST_CASE("write run sends token, readiness, load, claim, pre-write read, phone call, queue "
-          "patch and task in order",
-          "[e2e][resume]") {
+TEST_CASE(
+    "write run sends token, readiness, load, claim, pre-write read, phone call, queue "
+    "patch and task in order",
+    "[e2e][resume]") {
   cli_env env;
   const auto load_etag = string_column(env.row("acme_callqueue", ready_row), "@odata.etag");
   const auto r = env.run_crm(ready_row, "standard", "callback_weekday_pm", {"--write"});
@@ -289,7 +302,8 @@ TEST_CASE("write run sends token, readiness, load, claim, pre-write read, phone 
   const std::vector<std::string> readiness(steps.begin() + 1, first_load);
   CHECK(std::count(readiness.begin(), readiness.end(), "metadata") > 0);
   for (const auto& s : readiness) CHECK((s == "metadata" || s == "owner_check" || s == "token"));
-  const auto readiness_log = std::vector<json::value>(log.begin(), log.begin() + (first_load - steps.begin()));
+  const auto readiness_log =
+      std::vector<json::value>(log.begin(), log.begin() + (first_load - steps.begin()));
   bool callback_checked = false, review_checked = false;
   for (const auto& q : with_step(readiness_log, "owner_check")) {
     if (query_of(q).find(callback_owner) != std::string::npos) callback_checked = true;
@@ -301,10 +315,10 @@ TEST_CASE("write run sends token, readiness, load, claim, pre-write read, phone 
   std::vector<std::string> session_steps;
   for (auto it = first_load; it != steps.end(); ++it)
     if (*it != "token") session_steps.push_back(*it);
-  CHECK(session_steps ==
-        std::vector<std::string>{"queue_read", "facility_name", "claim", "queue_read",
-                                 "phone_prequery", "phone_post", "phone_close", "queue_patch",
-                                 "task_prequery", "task_post"});
+  CHECK(session_steps == std::vector<std::string>{"queue_read", "facility_name", "claim",
+                                                  "queue_read", "phone_prequery", "phone_post",
+                                                  "phone_close", "queue_patch", "task_prequery",
+                                                  "task_post"});
   CHECK(std::count(session_steps.begin(), session_steps.end(), "owner_check") == 0);
 
   const std::vector<json::value> session_log(log.begin() + (first_load - steps.begin()), log.end());
@@ -331,8 +345,8 @@ TEST_CASE("write run sends token, readiness, load, claim, pre-write read, phone 
   CHECK(path_of(closes[0]) == "phonecalls(" + rid + ")");
   CHECK(header_of(closes[0], "If-Match") == "*");
   // Queue status PATCH: If-Match of the claim ETag, last_error cleared.
-  const auto baselines = env.query(
-      "SELECT phase, etag FROM queue_baselines WHERE session_id = '" + sid + "' ORDER BY phase");
+  const auto baselines = env.query("SELECT phase, etag FROM queue_baselines WHERE session_id = '" +
+                                   sid + "' ORDER BY phase");
   REQUIRE(baselines.size() == 2);
   CHECK(baselines[0] == std::vector<std::string>{"claim", baselines[0][1]});
   CHECK(baselines[1] == std::vector<std::string>{"load", load_etag});
@@ -351,13 +365,13 @@ TEST_CASE("write run sends token, readiness, load, claim, pre-write read, phone 
 
   // Ledger, correlations and the one session id everywhere.
   CHECK(ledger_of(env, sid) == std::vector<std::string>{"completed", "1", "1", "1", "1"});
-  const auto correlations = env.query(
-      "SELECT record_kind, write_status FROM crm_correlations WHERE session_id = '" + sid +
-      "' ORDER BY record_kind");
+  const auto correlations =
+      env.query("SELECT record_kind, write_status FROM crm_correlations WHERE session_id = '" +
+                sid + "' ORDER BY record_kind");
   CHECK(correlations == std::vector<std::vector<std::string>>{{"phone_call_activity", "confirmed"},
-                                                               {"queue_claim", "confirmed"},
-                                                               {"queue_status", "confirmed"},
-                                                               {"task", "confirmed"}});
+                                                              {"queue_claim", "confirmed"},
+                                                              {"queue_status", "confirmed"},
+                                                              {"task", "confirmed"}});
   const auto calls = env.rows("phonecall");
   REQUIRE(calls.size() == 1);
   CHECK(string_column(calls[0], "acme_idemkey") == sid);
@@ -391,9 +405,10 @@ TEST_CASE("one 503 on the Phone Call POST is followed by a key pre-query and a s
   CHECK(env.rows("task").size() == 1);
 }
 
-TEST_CASE("lost responses on the Phone Call POST, its close and the Task POST leave no "
-          "duplicate",
-          "[e2e][resume]") {
+TEST_CASE(
+    "lost responses on the Phone Call POST, its close and the Task POST leave no "
+    "duplicate",
+    "[e2e][resume]") {
   struct lost_case {
     const char* name;
     const char* rule;
@@ -575,8 +590,9 @@ TEST_CASE("a preserve column edited while the session waits for resume blocks th
   CHECK(env.rows("task").empty());
 
   env.emu.clear_faults();
-  env.emu.edit_row("acme_callqueue", ready_row,
-                   json::value(json::object{{"acme_notes", "Changed by a human during the pause"}}));
+  env.emu.edit_row(
+      "acme_callqueue", ready_row,
+      json::value(json::object{{"acme_notes", "Changed by a human during the pause"}}));
   const auto mark = log_mark(env);
   const auto resumed = resume(env, sid);
   INFO(resumed.out << resumed.err);
@@ -657,7 +673,8 @@ TEST_CASE("resume of an eligibility-blocked session without plan files is a pre-
   INFO(r.out << r.err);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("resume pre-flight failed: neither planned-writeback.json nor writeback.json "
-                   "exists under " + dir.string()) != std::string::npos);
+                   "exists under " +
+                   dir.string()) != std::string::npos);
   CHECK(writes_in(env.requests(mark)) == 0);
 }
 
@@ -697,14 +714,14 @@ TEST_CASE("resume usage and pre-flight errors exit 2 before any request", "[e2e]
   CHECK_FALSE(fs::exists(env.artifacts()));
 }
 
-TEST_CASE("resume after the mapping file changed is refused with zero requests",
-          "[e2e][resume]") {
+TEST_CASE("resume after the mapping file changed is refused with zero requests", "[e2e][resume]") {
   cli_env env;
   use_fast_retry(env);
   const auto mapping = use_mapping_copy(env);
   const auto sid = run_until_task_exhaustion(env);
   // Same meaning, other bytes: the digest persisted with the plan no longer matches.
-  spit(mapping, replace_once(slurp(mapping), "A real org's mapping", "A real organisation's mapping"));
+  spit(mapping,
+       replace_once(slurp(mapping), "A real org's mapping", "A real organisation's mapping"));
   env.emu.clear_faults();
   const auto mark = log_mark(env);
   const auto r = resume(env, sid);
@@ -712,8 +729,7 @@ TEST_CASE("resume after the mapping file changed is refused with zero requests",
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("resume pre-flight failed: mapping " + mapping.string() +
                    " changed since session '" + sid +
-                   "' was planned; restore the mapping used by that session") !=
-        std::string::npos);
+                   "' was planned; restore the mapping used by that session") != std::string::npos);
   CHECK(env.requests(mark).empty());
   CHECK(ledger_of(env, sid) == std::vector<std::string>{"resume_needed", "1", "1", "1", "0"});
 }
@@ -741,8 +757,9 @@ TEST_CASE("crash after the plan: a live lease refuses the resume, an expired one
   INFO(refused.out << refused.err);
   CHECK(refused.exit_code == 2);
   CHECK(refused.line("exit_status") == "failed");
-  CHECK((refused.out + refused.err).find("resume pre-flight failed: session '" + sid +
-                                         "' is 'in_progress' until ") != std::string::npos);
+  CHECK((refused.out + refused.err)
+            .find("resume pre-flight failed: session '" + sid + "' is 'in_progress' until ") !=
+        std::string::npos);
   CHECK(env.requests(mark).empty());
 
   expire_lease(env, sid);
@@ -827,8 +844,7 @@ TEST_CASE("crash after the claim, lease expired: resume releases the claim", "[e
   CHECK(env.rows("phonecall").empty());
   CHECK(env.rows("task").empty());
   const auto report = env.artifact(sid, "run-report.json");
-  CHECK(*report.find("operations_replayed") ==
-        json::value(json::array{"queue_claim_release"}));
+  CHECK(*report.find("operations_replayed") == json::value(json::array{"queue_claim_release"}));
 }
 
 TEST_CASE("claim transient exhaustion with the row unchanged fails and aborts the session",
@@ -856,9 +872,10 @@ TEST_CASE("claim transient exhaustion with the row unchanged fails and aborts th
   CHECK_FALSE(env.has_artifact(sid, "transcript.txt"));
 }
 
-TEST_CASE("claim state unknown (claim landed, every answer lost, verification read failing) "
-          "ends resume_needed and the resume releases the claim",
-          "[e2e][resume]") {
+TEST_CASE(
+    "claim state unknown (claim landed, every answer lost, verification read failing) "
+    "ends resume_needed and the resume releases the claim",
+    "[e2e][resume]") {
   cli_env env;
   use_fast_retry(env);
   // The load GET passes; later queue reads fail; every claim PATCH loses its response.
@@ -890,9 +907,10 @@ TEST_CASE("claim state unknown (claim landed, every answer lost, verification re
 
 // ---- Permanent failures --------------------------------------------------------------------
 
-TEST_CASE("Task POST answering 400 blocks the session as permanent_other and resume stays "
-          "blocked",
-          "[e2e][resume]") {
+TEST_CASE(
+    "Task POST answering 400 blocks the session as permanent_other and resume stays "
+    "blocked",
+    "[e2e][resume]") {
   cli_env env;
   use_fast_retry(env);
   add_faults(env, R"json([{"match": {"method": "POST", "path": "^tasks$"},
@@ -921,9 +939,10 @@ TEST_CASE("Task POST answering 400 blocks the session as permanent_other and res
 
 // ---- Task owner override -------------------------------------------------------------------
 
-TEST_CASE("Task owner override: verified user or team owns the Task, anything else falls back "
-          "to the default with a warning",
-          "[e2e][resume]") {
+TEST_CASE(
+    "Task owner override: verified user or team owns the Task, anything else falls back "
+    "to the default with a warning",
+    "[e2e][resume]") {
   cli_env env;
   const auto row = override_row(env);
   const std::string disabled_user = "3f0c0000-0000-4000-8000-0000000000d1";
@@ -931,8 +950,9 @@ TEST_CASE("Task owner override: verified user or team owns the Task, anything el
   env.emu.insert_row("systemuser", json::value(json::object{{"systemuserid", disabled_user},
                                                             {"fullname", "Former Employee"},
                                                             {"isdisabled", true}}));
-  env.emu.insert_row("team", json::value(json::object{
-                                 {"teamid", access_team}, {"name", "Access Team"}, {"teamtype", 1}}));
+  env.emu.insert_row(
+      "team",
+      json::value(json::object{{"teamid", access_team}, {"name", "Access Team"}, {"teamtype", 1}}));
 
   struct owner_case {
     const char* name;
@@ -952,8 +972,8 @@ TEST_CASE("Task owner override: verified user or team owns the Task, anything el
        "/systemusers(" + callback_owner + ")", true},
       {"disabled user", json::value(disabled_user), "uncertain_intent",
        "/teams(" + review_owner + ")", true},
-      {"access team", json::value(access_team), "uncertain_intent",
-       "/teams(" + review_owner + ")", true},
+      {"access team", json::value(access_team), "uncertain_intent", "/teams(" + review_owner + ")",
+       true},
   };
   for (const auto& c : cases) {
     SECTION(c.name) {

@@ -33,8 +33,8 @@ batch_checks checks(queue_row_decision queue, std::optional<prequery_hit> call,
 }
 
 batch_answer_facts answered(int status, bool all_succeeded = false, bool duplicate_key = false) {
-  const auto outcome = status >= 200 && status < 300 ? dataverse_outcome::success
-                                                     : dataverse_outcome::permanent;
+  const auto outcome =
+      status >= 200 && status < 300 ? dataverse_outcome::success : dataverse_outcome::permanent;
   return {outcome, true, all_succeeded, status, duplicate_key};
 }
 
@@ -89,15 +89,15 @@ TEST_CASE("checks that find everything applied complete without a batch") {
 }
 
 TEST_CASE("checks that find part of the write-back finish it sequentially") {
-  const auto partial = GENERATE_COPY(
-      checks(applied, std::nullopt, std::nullopt),      // only the status update
-      checks(proceed, closed_call, std::nullopt),       // only the Phone Call
-      checks(proceed, std::nullopt, found_task),        // only the Task
-      checks(applied, closed_call, std::nullopt),       // all but the Task
-      checks(proceed, closed_call, found_task),         // all but the status update
-      checks(applied, open_call, found_task),           // the Phone Call still open
-      checks(proceed, open_call, std::nullopt, false),  // an open Phone Call alone
-      checks(applied, std::nullopt, std::nullopt, false));
+  const auto partial =
+      GENERATE_COPY(checks(applied, std::nullopt, std::nullopt),      // only the status update
+                    checks(proceed, closed_call, std::nullopt),       // only the Phone Call
+                    checks(proceed, std::nullopt, found_task),        // only the Task
+                    checks(applied, closed_call, std::nullopt),       // all but the Task
+                    checks(proceed, closed_call, found_task),         // all but the status update
+                    checks(applied, open_call, found_task),           // the Phone Call still open
+                    checks(proceed, open_call, std::nullopt, false),  // an open Phone Call alone
+                    checks(applied, std::nullopt, std::nullopt, false));
   CHECK(decide_batch_checks(partial).step == batch_check_step::finish_sequentially);
 }
 

@@ -234,8 +234,9 @@ TEST_CASE("a missing plan file is reported with its path", "[fixture_plan]") {
   CHECK_THAT(plan_rejection(dir.path.string()), Contains("not a regular file"));
 }
 
-TEST_CASE("the --scenario-mix option alone names transport and conversation stems under the fixtures dir",
-          "[fixture_plan]") {
+TEST_CASE(
+    "the --scenario-mix option alone names transport and conversation stems under the fixtures dir",
+    "[fixture_plan]") {
   const fs::path root(OPENCLOSER_TEST_FIXTURES);
   const auto plan =
       plan_from_mix(parse_scenario_mix("standard:callback_weekday_pm=3,no_answer=1"), root);

@@ -78,8 +78,8 @@ writeback_plan review_plan() {
   writeback_plan plan;
   plan.session_id = session;
   plan.phone_call_activity = phone_call(disposition::needs_human_review, std::nullopt);
-  plan.queue_status = status_update(callable_status::ready, callable_status::blocked,
-                                    "needs_human_review");
+  plan.queue_status =
+      status_update(callable_status::ready, callable_status::blocked, "needs_human_review");
   task_payload t = task(task_kind::review);
   t.subject = "Review uncertain_role for Oak Terrace ALF";
   t.reason_code = review_reason::uncertain_role;
@@ -106,7 +106,9 @@ writeback_plan dnc_plan() {
   return plan;
 }
 
-std::string file_text(const writeback_plan& plan) { return json::write_artifact(to_json(plan)); }
+std::string file_text(const writeback_plan& plan) {
+  return json::write_artifact(to_json(plan));
+}
 
 /// A mutable member of an object (the JSON model's find() is read-only).
 json::value& member(json::value& object, std::string_view key) {
@@ -143,7 +145,8 @@ TEST_CASE("plan reader round trip: phone call and callback task with every field
   const artifact_writer out(dir.path);
   out.write_json(session, "planned-writeback.json", to_json(original));
 
-  const writeback_plan back = read_writeback_plan(out.session_dir(session) / "planned-writeback.json");
+  const writeback_plan back =
+      read_writeback_plan(out.session_dir(session) / "planned-writeback.json");
   CHECK(back == original);
   REQUIRE(back.task);
   CHECK(back.task->captured_email == nullable<std::string>("director@oak.example"));
@@ -220,11 +223,11 @@ TEST_CASE("plan reader: a field of the wrong type is named with its path", "[pla
                     Equals("the document is not an object (got an array)"));
 }
 
-TEST_CASE("plan reader: an unknown enum value is named with the accepted values",
-          "[plan_reader]") {
+TEST_CASE("plan reader: an unknown enum value is named with the accepted values", "[plan_reader]") {
   json::value doc = to_json(callback_plan());
   member(member(doc, "task"), "task_kind") = json::value{"urgent"};
-  CHECK_THAT(error_for(doc), Equals("'task.task_kind' is not one of callback, review (got 'urgent')"));
+  CHECK_THAT(error_for(doc),
+             Equals("'task.task_kind' is not one of callback, review (got 'urgent')"));
 
   doc = to_json(dnc_plan());
   member(member(doc, "queue_status_update"), "new_status") = json::value{"DNC"};
@@ -264,8 +267,7 @@ TEST_CASE("plan reader: a missing required key is named with its path", "[plan_r
 TEST_CASE("plan reader: another schema version is refused", "[plan_reader]") {
   json::value doc = to_json(callback_plan());
   member(member(doc, "task"), "schema_version") = json::value{"slice9-v1"};
-  CHECK_THAT(error_for(doc),
-             Equals("'task.schema_version' is not 'slice1-v1' (got 'slice9-v1')"));
+  CHECK_THAT(error_for(doc), Equals("'task.schema_version' is not 'slice1-v1' (got 'slice9-v1')"));
 }
 
 TEST_CASE("plan reader: a file that cannot be read is a plan_file_error", "[plan_reader]") {

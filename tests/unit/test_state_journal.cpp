@@ -536,8 +536,14 @@ TEST_CASE("drains record their items and the session each became", "[state]") {
   journal.record_drain_item({drain, queue_id, {}, "deferred", {}, {}, {}, "coordinator"}, t0);
   journal.record_drain_item(
       {drain, other_row, {}, "blocked", std::string("eligibility"), {}, {}, "coordinator"}, t0);
-  journal.record_drain_item({drain, queue_id, sid, "completed", {}, std::string("no_answer"),
-                             std::string("callback"), "node-a"},
+  journal.record_drain_item({drain,
+                             queue_id,
+                             sid,
+                             "completed",
+                             {},
+                             std::string("no_answer"),
+                             std::string("callback"),
+                             "node-a"},
                             t0 + minute);
   CHECK(count(file, "drain_items") == "2");
   // Completion order: a later outcome moves the item to the end.
