@@ -224,6 +224,17 @@ int run_drain(const drain_options& o) {
         queue_loader,
         queue_loader_config{dataverse.gateway(), mapping, config.call_window, config.eligibility,
                             &zones, setup.clock, dataverse.env_url() + "/api/data/v9.2/"});
+    // Readiness's answers carried the dop hint already: the first sessions must respect it.
+    std::optional<std::int64_t> dop_hint;
+    {
+      caf::scoped_actor self{sys};
+      self->request(dataverse.gateway(), std::chrono::seconds(5), status_atom::value)
+          .receive(
+              [&](gateway_stats& g) {
+                if (g.dop_hint > 0) dop_hint = g.dop_hint;
+              },
+              [](caf::error&) {});
+    }
     drain_coordinator_config dc;
     dc.supervisor = sup;
     dc.pager = pager;
@@ -232,6 +243,7 @@ int run_drain(const drain_options& o) {
     dc.page_size = page_size;
     dc.limit = o.limit;
     dc.limits = limits;
+    dc.dop_hint = dop_hint;
     dc.resume_sessions = std::move(resumes);
     auto drain = sys.spawn(drain_coordinator, std::move(dc));
     caf::anon_send(dataverse.gateway(), observe_atom::value, caf::actor_cast<caf::actor>(drain));

@@ -75,6 +75,7 @@ struct gateway_stats {
   double request_p50_ms = 0;
   double request_p99_ms = 0;
   std::int64_t max_in_flight = 0;
+  std::int64_t dop_hint = 0;  ///< the last `x-ms-dop-hint` seen (0: none)
   bool operator==(const gateway_stats&) const = default;
 };
 

@@ -330,7 +330,7 @@ typename Inspector::result_type inspect(Inspector& f, drain_summary& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, gateway_stats& x) {
   return f(caf::meta::type_name("gateway_stats"), x.request_p50_ms, x.request_p99_ms,
-           x.max_in_flight);
+           x.max_in_flight, x.dop_hint);
 }
 
 template <class Inspector>

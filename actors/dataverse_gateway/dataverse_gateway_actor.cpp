@@ -234,7 +234,7 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
       [self](status_atom) {
         const auto& st = self->state;
         return gateway_stats{st.request_ms.percentile(50), st.request_ms.percentile(99),
-                             st.max_in_flight};
+                             st.max_in_flight, st.last_dop_hint};
       },
       [self](observe_atom, caf::actor& observer) {
         self->state.observer = std::move(observer);

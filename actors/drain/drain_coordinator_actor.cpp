@@ -268,7 +268,7 @@ drain_coordinator_actor::behavior_type drain_coordinator(self_pointer self,
                                                          drain_coordinator_config config) {
   auto& st = self->state;
   st.config = std::move(config);
-  st.control = std::make_unique<concurrency_controller>(st.config.limits);
+  st.control = std::make_unique<concurrency_controller>(st.config.limits, st.config.dop_hint);
   if (st.config.plan) st.assigner = make_assigner(*st.config.plan);
   for (auto& sid : st.config.resume_sessions) st.resumes.push_back(sid);
   st.pages_remain = st.config.resume_sessions.empty() && st.config.plan != nullptr;

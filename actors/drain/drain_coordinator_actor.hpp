@@ -31,6 +31,8 @@ struct drain_coordinator_config {
   std::int64_t page_size = 500;
   std::int64_t limit = 0;  ///< 0: every row
   concurrency_limits limits;
+  /// The `x-ms-dop-hint` readiness already saw, so that the first sessions respect it.
+  std::optional<std::int64_t> dop_hint;
   /// `--resume-pending`: these sessions instead of a campaign.
   std::vector<std::string> resume_sessions;
 };
