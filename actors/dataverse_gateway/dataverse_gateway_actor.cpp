@@ -99,6 +99,17 @@ void send_http(self_pointer self, std::uint64_t id) {
     return;
   }
   auto& p = it->second;
+  if (auto& pacer = self->state.pacer; pacer && !p.paced) {
+    // The request takes its slot now and goes out when the slot comes (cli.md §5.2).
+    p.paced = true;
+    const auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    if (const auto wait = pacer->delay_for_next(now_ms); wait > 0) {
+      self->delayed_send(self, std::chrono::milliseconds(wait), resend_atom::value, id);
+      return;
+    }
+  }
+  p.paced = false;  // a resend after a failure queues for a slot again
   p.sent_at = now;
   self->state.max_in_flight = std::max(self->state.max_in_flight, ++self->state.in_flight);
   ++p.counters.requests;
@@ -175,6 +186,12 @@ void follow(self_pointer self, std::uint64_t id, const retry_decision& d, http_r
 dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
                                                          dataverse_gateway_config config) {
   self->state.config = std::move(config);
+  if (self->state.config.max_requests_per_second > 0)
+    self->state.pacer = std::make_unique<request_pacer>(
+        self->state.config.max_requests_per_second,
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now().time_since_epoch())
+            .count());
   return {
       [self](dataverse_call& call) -> caf::result<dataverse_reply> {
         const auto id = ++self->state.next_id;
@@ -233,8 +250,10 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
       [self](resend_atom, std::uint64_t id) { acquire_token_then_send(self, id); },
       [self](status_atom) {
         const auto& st = self->state;
+        // Requests on the wire, as the HTTP client counts them (it queues above the cap).
         return gateway_stats{st.request_ms.percentile(50), st.request_ms.percentile(99),
-                             st.max_in_flight, st.last_dop_hint};
+                             static_cast<std::int64_t>(st.config.http->max_in_flight_seen()),
+                             st.last_dop_hint};
       },
       [self](observe_atom, caf::actor& observer) {
         self->state.observer = std::move(observer);

@@ -3,11 +3,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "actors/actors.hpp"
 #include "actors/dataverse_emitter/retry_policy.hpp"
+#include "actors/drain/concurrency_control.hpp"
 #include "actors/drain/latency_histogram.hpp"
 #include "messages/settings.hpp"
 
@@ -26,6 +28,9 @@ struct dataverse_gateway_config {
   std::string env_url;               ///< DATAVERSE_ENV_URL without a trailing '/'
   retry_settings retry;
   std::chrono::milliseconds timeout{30'000};
+  /// `[drain].max_requests_per_second` (0: off): one token bucket over every Web API request
+  /// of this process (cli.md §5.2; token requests excluded).
+  double max_requests_per_second = 0;
 };
 
 struct dataverse_gateway_state {
@@ -36,6 +41,7 @@ struct dataverse_gateway_state {
     http_counters counters;
     std::string token;
     std::chrono::steady_clock::time_point sent_at{};  ///< of the request on the wire
+    bool paced = false;  ///< its pacer slot is taken (the next send goes out at once)
   };
   dataverse_gateway_config config;
   std::unordered_map<std::uint64_t, pending_call> pending;
@@ -44,6 +50,7 @@ struct dataverse_gateway_state {
   caf::actor observer;  ///< hears throttled_atom / dop_hint_atom; may be null
   std::int64_t last_dop_hint = 0;
   latency_histogram request_ms;  ///< every answered request, in milliseconds
+  std::unique_ptr<request_pacer> pacer;  ///< null when max_requests_per_second is 0
   std::int64_t in_flight = 0;
   std::int64_t max_in_flight = 0;
   std::uint64_t next_id = 0;

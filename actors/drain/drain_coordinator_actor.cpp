@@ -94,11 +94,17 @@ void finish(self_pointer self) {
   auto& st = self->state;
   if (st.finished) return;
   st.finished = true;
-  for (const auto& row_id : st.pending_ids) {
+  // Rows seen but never started (cancel): paged, enqueued, or sessions left to resume.
+  for (auto* ids : {&st.pending_ids, &st.enqueued})
+    for (const auto& row_id : *ids) {
+      st.tally.on_item(drain_item_status::not_started, {}, {});
+      self->send(st.config.supervisor, drain_note{st.drain_id, row_id, "not_started"});
+    }
+  for (std::size_t i = 0; i < st.resumes.size(); ++i)
     st.tally.on_item(drain_item_status::not_started, {}, {});
-    self->send(st.config.supervisor, drain_note{st.drain_id, row_id, "not_started"});
-  }
   st.pending_ids.clear();
+  st.enqueued.clear();
+  st.resumes.clear();
   st.rows.clear();
   drain_summary sum;
   sum.last = snapshot(self);
@@ -271,6 +277,7 @@ drain_coordinator_actor::behavior_type drain_coordinator(self_pointer self,
   st.control = std::make_unique<concurrency_controller>(st.config.limits, st.config.dop_hint);
   if (st.config.plan) st.assigner = make_assigner(*st.config.plan);
   for (auto& sid : st.config.resume_sessions) st.resumes.push_back(sid);
+  st.tally.on_rows_seen(static_cast<std::int64_t>(st.resumes.size()));
   st.pages_remain = st.config.resume_sessions.empty() && st.config.plan != nullptr;
   return {
       [self](drain_order& order) -> caf::result<drain_summary> {

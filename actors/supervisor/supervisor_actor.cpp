@@ -13,6 +13,7 @@
 #include "actors/common/ids.hpp"
 #include "actors/dataverse_emitter/dataverse_emitter_actor.hpp"
 #include "actors/dataverse_gateway/dataverse_calls.hpp"
+#include "actors/drain/drain_totals.hpp"
 #include "actors/queue_loader/eligibility.hpp"
 #include "actors/queue_loader/queue_loader_actor.hpp"
 #include "actors/redactor/redactor_actor.hpp"
@@ -177,7 +178,8 @@ void deliver(self_pointer self, const job_ptr& job) {
       item.drain_id = job->order.drain_id;
       item.queue_item_id = r.outcome.queue_item_id;
       if (job->session_begun) item.session_id = sid;
-      item.outcome = std::string(to_string(report.outcome.status));
+      // Item statuses are the drain's (cli.md §5.3): e.g. no-resume-needed counts as completed.
+      item.outcome = std::string(to_string(item_status_of(report.outcome.status)));
       item.block_reason = report.outcome.block_reason;
       if (r.outcome.final_disposition)
         item.final_disposition = std::string(to_string(*r.outcome.final_disposition));

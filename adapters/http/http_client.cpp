@@ -272,6 +272,7 @@ struct http_client::impl {
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   http_client_options options;
   std::atomic<std::size_t> opened{0};
+  std::atomic<std::size_t> peak_active{0};  ///< most requests on the wire at once
   std::vector<std::thread> threads;
 
   // Strand-only state.
@@ -360,6 +361,7 @@ struct http_client::impl {
 
   void start(const std::shared_ptr<exchange>& x) {
     active.push_back(x);
+    if (active.size() > peak_active.load()) peak_active.store(active.size());
     // A day bounds "no timeout" values so the deadline arithmetic cannot overflow.
     const auto timeout = std::clamp(x->call.timeout, std::chrono::milliseconds(0),
                                     std::chrono::milliseconds(std::chrono::hours(24)));
@@ -570,6 +572,10 @@ http_result http_client::send(http_call call) {
 
 std::size_t http_client::connections_opened() const {
   return impl_->opened.load();
+}
+
+std::size_t http_client::max_in_flight_seen() const {
+  return impl_->peak_active.load();
 }
 
 }  // namespace opencloser

@@ -94,6 +94,8 @@ class http_client {
 
   /// Counters for reports and the bench: TCP connections opened so far.
   std::size_t connections_opened() const;
+  /// The most requests that were on the wire at once (never above max_in_flight).
+  std::size_t max_in_flight_seen() const;
 
  private:
   struct impl;
