@@ -92,10 +92,10 @@ dataverse_connection::dataverse_connection(const settings& config, const connect
   }
   i.cfg.set("scheduler.max-threads", 2);
   i.sys = std::make_unique<caf::actor_system>(i.cfg);
-  i.gateway = i.sys->spawn(
-      dataverse_gateway,
-      dataverse_gateway_config{i.http.get(), i.tokens.get(), i.env_url, config.retry, timeout,
-                               config.drain.max_requests_per_second});
+  i.gateway =
+      i.sys->spawn(dataverse_gateway,
+                   dataverse_gateway_config{i.http.get(), i.tokens.get(), i.env_url, config.retry,
+                                            timeout, config.drain.max_requests_per_second});
 }
 
 dataverse_connection::~dataverse_connection() {

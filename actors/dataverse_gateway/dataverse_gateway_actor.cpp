@@ -187,11 +187,11 @@ dataverse_gateway_actor::behavior_type dataverse_gateway(self_pointer self,
                                                          dataverse_gateway_config config) {
   self->state.config = std::move(config);
   if (self->state.config.max_requests_per_second > 0)
-    self->state.pacer = std::make_unique<request_pacer>(
-        self->state.config.max_requests_per_second,
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now().time_since_epoch())
-            .count());
+    self->state.pacer =
+        std::make_unique<request_pacer>(self->state.config.max_requests_per_second,
+                                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now().time_since_epoch())
+                                            .count());
   return {
       [self](dataverse_call& call) -> caf::result<dataverse_reply> {
         const auto id = ++self->state.next_id;

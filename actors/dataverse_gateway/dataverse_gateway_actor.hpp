@@ -49,7 +49,7 @@ struct dataverse_gateway_state {
   std::chrono::steady_clock::time_point paused_until{};
   caf::actor observer;  ///< hears throttled_atom / dop_hint_atom; may be null
   std::int64_t last_dop_hint = 0;
-  latency_histogram request_ms;  ///< every answered request, in milliseconds
+  latency_histogram request_ms;          ///< every answered request, in milliseconds
   std::unique_ptr<request_pacer> pacer;  ///< null when max_requests_per_second is 0
   std::int64_t in_flight = 0;
   std::int64_t max_in_flight = 0;

@@ -418,7 +418,7 @@ void plan(self_pointer self, const job_ptr& job, const std::string& owner) {
 /// or an owner team, checked once per id per run; otherwise the default and a warning.
 void resolve_owner(self_pointer self, const job_ptr& job, const std::string& override_id) {
   if (override_id.empty()) return plan(self, job, "");
-  auto& owners = std::const_pointer_cast<run_context>(self->state.config.context)->owners;
+  auto& owners = self->state.config.context->owners;
   const auto unverifiable = [self, job, override_id] {
     job->run.warnings.push_back({"task_owner_override_unverifiable", "queue.task_owner_override",
                                  "task owner override '" + override_id +
@@ -442,8 +442,7 @@ void resolve_owner(self_pointer self, const job_ptr& job, const std::string& ove
               return unverifiable();
             }
             auto known = [self, job, override_id](dataverse::owner_kind kind) {
-              std::const_pointer_cast<run_context>(self->state.config.context)
-                  ->owners.emplace(override_id, kind);
+              self->state.config.context->owners.emplace(override_id, kind);
               plan(self, job, override_id);
             };
             if (v.kind) return known(*v.kind);

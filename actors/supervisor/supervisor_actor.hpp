@@ -27,7 +27,8 @@ namespace opencloser {
 
 struct supervisor_config {
   settings config;
-  std::shared_ptr<const run_context> context;  ///< readiness, once per run
+  /// Readiness, once per run; the supervisor adds the override owners it verifies.
+  std::shared_ptr<run_context> context;
   dataverse_gateway_actor gateway;
   std::string service_root_url;          ///< `<DATAVERSE_ENV_URL>/api/data/v9.2/` (paging)
   const zone_database* zones = nullptr;  ///< outlives the actor
