@@ -2,11 +2,12 @@
 #   make demo    install what is missing, build, run the demo
 #   make test    install what is missing, build, run the unit and logic tests (ctest)
 #   make compat  run the predecessor compatibility suite (../shared/predecessor)
+#   make bench   build, run the drain benchmark harness (cli.md §10; BENCH_ARGS=... passes flags)
 BUILD_DIR ?= build
 JOBS ?= 2
 PREDECESSOR_DIR ?= $(abspath ../shared/predecessor)
 
-.PHONY: deps configure build test compat demo clean
+.PHONY: deps configure build test compat demo bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -27,6 +28,10 @@ compat: build
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)
+
+# A harness, not a test: it measures and writes bench/results/<name>.json and SVG plots.
+bench: build
+	@$(BUILD_DIR)/bench/opencloser-bench $(BENCH_ARGS)
 
 clean:
 	@rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log
