@@ -4,10 +4,17 @@
 #include <utility>
 
 #include "actors/common/ids.hpp"
+#include "emulator/odata_query.hpp"
 
 namespace opencloser::emulator {
 
 namespace {
+
+std::optional<std::string> index_key(const row& r, const std::string& column) {
+  const auto it = r.find(column);
+  if (it == r.end() || !it->second.is_string()) return std::nullopt;
+  return fold_case(it->second.as_string());
+}
 
 void stamp(row& r, std::int64_t version, std::string_view now) {
   r["versionnumber"] = json::value(version);
@@ -60,6 +67,64 @@ std::size_t store::row_count(const table_def& table) const {
   return t == data_.end() ? 0 : t->second.size();
 }
 
+store::column_index& store::index_of(const table_def& table, const std::string& column) {
+  const auto key = std::make_pair(table.logical_name, column);
+  if (const auto it = indexes_.find(key); it != indexes_.end()) return it->second;
+  auto& index = indexes_[key];
+  for (const auto& [id, r] : rows(table))
+    if (auto k = index_key(r, column)) index[*k].insert(id);
+  return index;
+}
+
+std::vector<const row*> store::rows_with(const table_def& table, const std::string& column,
+                                         std::string_view value) {
+  std::vector<const row*> out;
+  const auto& index = index_of(table, column);
+  const auto bucket = index.find(fold_case(value));
+  if (bucket == index.end()) return out;
+  out.reserve(bucket->second.size());
+  for (const auto& id : bucket->second) out.push_back(&rows(table).at(id));
+  return out;
+}
+
+std::size_t store::count_with(const table_def& table, const std::string& column,
+                              std::string_view value) {
+  const auto& index = index_of(table, column);
+  const auto bucket = index.find(fold_case(value));
+  return bucket == index.end() ? 0 : bucket->second.size();
+}
+
+store::index_keys store::keys_before(const std::string& table, const std::string& id) {
+  index_keys keys;
+  const auto& table_rows = data_[table];
+  const auto it = table_rows.find(id);
+  for (auto i = indexes_.lower_bound(std::make_pair(table, std::string()));
+       i != indexes_.end() && i->first.first == table; ++i)
+    keys.emplace_back(
+        &i->second, it == table_rows.end() ? std::nullopt : index_key(it->second, i->first.second));
+  return keys;
+}
+
+void store::update_indexes(const std::string& table, const std::string& id,
+                           const index_keys& before) {
+  if (before.empty()) return;
+  const auto& table_rows = data_[table];
+  const auto it = table_rows.find(id);
+  auto i = indexes_.lower_bound(std::make_pair(table, std::string()));
+  for (const auto& [index, old_key] : before) {
+    const auto new_key =
+        it == table_rows.end() ? std::nullopt : index_key(it->second, i->first.second);
+    ++i;
+    if (old_key == new_key) continue;
+    if (old_key) {
+      const auto bucket = index->find(*old_key);
+      bucket->second.erase(id);
+      if (bucket->second.empty()) index->erase(bucket);
+    }
+    if (new_key) (*index)[*new_key].insert(id);
+  }
+}
+
 void store::remember(const table_def& table, const std::string& id) {
   ++writes_;
   if (!in_transaction_) return;
@@ -74,8 +139,10 @@ const row& store::insert(const table_def& table, row values, std::string_view no
   remember(table, id);
   if (!values.contains("createdon")) values["createdon"] = json::value(std::string(now));
   stamp(values, next_version(), now);
+  const auto before = keys_before(table.logical_name, id);
   auto& slot = rows(table)[id];
   slot = std::move(values);
+  update_indexes(table.logical_name, id, before);
   return slot;
 }
 
@@ -83,9 +150,11 @@ const row& store::update(const table_def& table, std::string_view id, const row&
                          std::string_view now) {
   const std::string key = canonical_guid(id);
   remember(table, key);
+  const auto before = keys_before(table.logical_name, key);
   auto& r = rows(table).at(key);
   for (const auto& [property, value] : changes) r[property] = value;
   stamp(r, next_version(), now);
+  update_indexes(table.logical_name, key, before);
   return r;
 }
 
@@ -97,7 +166,9 @@ bool store::erase(const table_def& table, std::string_view id) {
   const std::string key = canonical_guid(id);
   if (!find(table, key)) return false;
   remember(table, key);
+  const auto before = keys_before(table.logical_name, key);
   rows(table).erase(key);
+  update_indexes(table.logical_name, key, before);
   return true;
 }
 
@@ -115,10 +186,12 @@ void store::rollback_transaction() {
   // Newest first, so a row touched twice ends at its state before the first touch.
   for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
     auto& table = data_[it->table];
+    const auto before = keys_before(it->table, it->id);
     if (it->before)
       table.insert_or_assign(it->id, *it->before);
     else
       table.erase(it->id);
+    update_indexes(it->table, it->id, before);
   }
   commit_transaction();
 }

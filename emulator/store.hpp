@@ -1,13 +1,18 @@
 #pragma once
 // The emulator's rows: one map per table in primary-id text order, one emulator-wide version
-// counter (ETags), and an undo journal so a `$batch` change set can roll back. Not
-// thread-safe: the emulator serialises every row operation (emulator.md §7).
+// counter (ETags), an undo journal so a `$batch` change set can roll back, and equality indexes
+// on the string columns `$filter` asks for (an idempotency-key lookup reads its bucket, not
+// every row, as an alternate key does in Dataverse). Not thread-safe: the emulator serialises
+// every row operation (emulator.md §7).
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "emulator/schema.hpp"
@@ -26,6 +31,13 @@ class store {
   /// Every row of the table in primary-id text order.
   std::vector<const row*> rows_of(const table_def& table) const;
   std::size_t row_count(const table_def& table) const;
+  /// The rows whose `column` holds a string equal to `value` case-insensitively (OData `eq` on
+  /// text, GUIDs and lookups), in primary-id text order. The first call for a column builds its
+  /// index; every mutation keeps it current.
+  std::vector<const row*> rows_with(const table_def& table, const std::string& column,
+                                    std::string_view value);
+  /// How many rows `rows_with` would return, without building the list.
+  std::size_t count_with(const table_def& table, const std::string& column, std::string_view value);
 
   /// Inserts a new row (its primary id is in `values`, canonical) and stamps `createdon`
   /// (unless present), `modifiedon` and a new `versionnumber`.
@@ -54,10 +66,20 @@ class store {
   void remember(const table_def& table, const std::string& id);
   std::int64_t next_version() { return ++version_; }
 
+  /// Folded string value → primary ids, for one column of one table.
+  using column_index = std::unordered_map<std::string, std::set<std::string>>;
+  column_index& index_of(const table_def& table, const std::string& column);
+  /// The index key of each of `table`'s indexes for row `id` as it is now (nullopt: no string
+  /// there), taken before a mutation and handed to `update_indexes` after it.
+  using index_keys = std::vector<std::pair<column_index*, std::optional<std::string>>>;
+  index_keys keys_before(const std::string& table, const std::string& id);
+  void update_indexes(const std::string& table, const std::string& id, const index_keys& before);
+
   schema schema_;
   std::map<std::string, table_rows, std::less<>> data_;
   std::int64_t version_ = 1000;
   std::uint64_t writes_ = 0;
+  std::map<std::pair<std::string, std::string>, column_index, std::less<>> indexes_;
 
   struct undo_entry {
     std::string table;

@@ -94,14 +94,36 @@ http_response write_response(const table_request_context& c, const table_def& t,
   return response;
 }
 
+/// The `eq` term on a text value whose index bucket is smallest, when it holds at most a quarter
+/// of the table (a bucket of most rows is slower to read than the table itself); nullopt when
+/// no term qualifies.
+std::optional<filter_term> narrowest_text_term(store& rows, const table_def& t,
+                                               const collection_query& query) {
+  std::optional<filter_term> best;
+  std::size_t best_count = rows.row_count(t) / 4;
+  for (const auto& term : query.filter) {
+    if (term.op != filter_op::eq || !term.literal.is_string()) continue;
+    const auto count = rows.count_with(t, term.property, term.literal.as_string());
+    if (count <= best_count) {
+      best = term;
+      best_count = count;
+    }
+  }
+  return best;
+}
+
 http_response get_collection(table_request_context& c, const table_def& t, const params_t& params,
                              const header_list& headers) {
   const auto query = parse_collection_query(t, params);
   const auto prefer = prefer_of(headers);
-  // `<pk> eq <guid>` (every explicit load) reads one row from the id index, not every row.
+  // `<pk> eq <guid>` (every explicit load) reads one row from the id index, a selective
+  // `<column> eq '<text>'` (an idempotency-key lookup) one bucket of that column's index; other
+  // queries read every row. select_page applies the whole filter to the candidates either way.
   std::vector<const row*> candidates;
   if (const auto id = pinned_primary_id(t, query)) {
     if (const row* r = c.rows.find(t, *id)) candidates.push_back(r);
+  } else if (const auto term = narrowest_text_term(c.rows, t, query)) {
+    candidates = c.rows.rows_with(t, term->property, term->literal.as_string());
   } else {
     candidates = c.rows.rows_of(t);
   }

@@ -22,27 +22,6 @@ std::int64_t steady_ms() {
       .count();
 }
 
-/// The 128 bits of a GUID (any case); the drain's set of seen rows keeps only these.
-guid_key key_of(std::string_view guid) {
-  guid_key k;
-  int nibbles = 0;
-  for (char c : guid) {
-    int v;
-    if (c >= '0' && c <= '9')
-      v = c - '0';
-    else if (c >= 'a' && c <= 'f')
-      v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      v = c - 'A' + 10;
-    else
-      continue;
-    auto& half = nibbles < 16 ? k.hi : k.lo;
-    half = (half << 4) | static_cast<std::uint64_t>(v);
-    ++nibbles;
-  }
-  return k;
-}
-
 std::int64_t wall_now_ms() {
   return system_now_ms();
 }
@@ -175,7 +154,7 @@ void request_page(self_pointer self) {
                 break;
               }
               // A primary id seen twice in one drain is processed once (dataverse.md §4).
-              if (!st.seen.insert(key_of(page.ids[i])).second) continue;
+              if (!st.seen.insert(page.ids[i])) continue;
               st.rows.push_back(std::move(page.rows[i]));
               st.pending_ids.push_back(page.ids[i]);
               ++added;
@@ -314,7 +293,7 @@ drain_coordinator_actor::behavior_type drain_coordinator(self_pointer self,
         auto& st = self->state;
         std::vector<std::string> ignored;
         for (auto& id : ids) {
-          if (!st.seen.insert(key_of(id)).second) {
+          if (!st.seen.insert(id)) {
             ignored.push_back(id);
             continue;
           }

@@ -11,7 +11,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "actors/actors.hpp"
@@ -19,6 +18,7 @@
 #include "actors/drain/drain_totals.hpp"
 #include "actors/drain/latency_histogram.hpp"
 #include "actors/drain/scenario_assignment.hpp"
+#include "actors/drain/seen_rows.hpp"
 #include "adapters/fixtures/fixture_plan.hpp"
 
 namespace opencloser {
@@ -35,15 +35,6 @@ struct drain_coordinator_config {
   std::optional<std::int64_t> dop_hint;
   /// `--resume-pending`: these sessions instead of a campaign.
   std::vector<std::string> resume_sessions;
-};
-
-/// A 128-bit GUID value: the set of rows seen holds 16 bytes per row, not a string.
-struct guid_key {
-  std::uint64_t hi = 0, lo = 0;
-  bool operator==(const guid_key&) const = default;
-};
-struct guid_key_hash {
-  std::size_t operator()(const guid_key& k) const { return k.hi * 31 + k.lo; }
 };
 
 struct drain_coordinator_state {
@@ -63,7 +54,7 @@ struct drain_coordinator_state {
   bool pages_remain = true;
   bool page_in_flight = false;
   std::int64_t pages_fetched = 0;
-  std::unordered_set<guid_key, guid_key_hash> seen;
+  seen_rows seen;
   // Sessions.
   std::int64_t in_flight = 0;
   bool paused = false;

@@ -2,15 +2,19 @@
 // request pacing, totals and the drain exit, the latency histogram and the progress text.
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "actors/drain/concurrency_control.hpp"
 #include "actors/drain/drain_totals.hpp"
 #include "actors/drain/latency_histogram.hpp"
 #include "actors/drain/progress_line.hpp"
+#include "actors/drain/seen_rows.hpp"
 #include "tests/unit/test_support.hpp"
 
 using namespace opencloser;
@@ -566,4 +570,42 @@ TEST_CASE("durations in the progress line", "[drain_logic]") {
   CHECK(format_duration(3600) == "1h00m");
   CHECK(format_duration(3 * 3600 + 7 * 60 + 9) == "3h07m");
   CHECK(format_duration(-4) == "0s");
+}
+
+// ---- seen rows -------------------------------------------------------------------------------
+
+namespace {
+std::string guid_of(std::uint32_t n) {
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-0000-4000-8000-%012x", n * 2654435761u, n);
+  return text;
+}
+}  // namespace
+
+TEST_CASE("guid keys ignore case and punctuation but not digits", "[drain_logic]") {
+  CHECK(key_of("6F1A0A3E-0000-4000-8000-00000000CA01") ==
+        key_of("{6f1a0a3e-0000-4000-8000-00000000ca01}"));
+  CHECK(key_of("6f1a0a3e-0000-4000-8000-00000000ca01") !=
+        key_of("6f1a0a3e-0000-4000-8000-00000000ca02"));
+  CHECK(key_of("00000001-0000-0000-0000-000000000000") !=
+        key_of("00000000-0000-0000-0000-000000000001"));
+}
+
+TEST_CASE("seen rows: each id is new once, across merges of the recent buffer", "[drain_logic]") {
+  seen_rows seen;
+  const std::uint32_t n = 5000;  // several merges of the 1,024-id buffer
+  for (std::uint32_t i = 0; i < n; ++i) REQUIRE(seen.insert(guid_of(i)));
+  CHECK(seen.size() == n);
+  // Every id again, in another order and case: none is new.
+  for (std::uint32_t i = n; i-- > 0;) {
+    auto id = guid_of(i);
+    for (auto& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    REQUIRE_FALSE(seen.insert(id));
+  }
+  CHECK(seen.size() == n);
+  CHECK(seen.contains(guid_of(4321)));
+  CHECK_FALSE(seen.contains(guid_of(n)));
+  CHECK(seen.insert(guid_of(n)));
+  CHECK(seen.contains(guid_of(n)));
+  CHECK(seen.size() == n + 1);
 }
