@@ -26,29 +26,34 @@ guid_key key_of(std::string_view guid) {
 
 bool seen_rows::contains(std::string_view id) const {
   const auto k = key_of(id);
-  return std::binary_search(sorted_.begin(), sorted_.end(), k) ||
+  return std::any_of(chunks_.begin(), chunks_.end(),
+                     [&](const auto& c) { return std::binary_search(c.begin(), c.end(), k); }) ||
          std::find(recent_.begin(), recent_.end(), k) != recent_.end();
 }
 
 bool seen_rows::insert(std::string_view id) {
-  const auto k = key_of(id);
-  if (std::binary_search(sorted_.begin(), sorted_.end(), k) ||
-      std::find(recent_.begin(), recent_.end(), k) != recent_.end())
-    return false;
-  recent_.push_back(k);
+  if (contains(id)) return false;
+  recent_.push_back(key_of(id));
+  ++size_;
   if (recent_.size() >= recent_limit) merge_recent();
   return true;
 }
 
 void seen_rows::merge_recent() {
   std::sort(recent_.begin(), recent_.end());
-  // An exact-size array each time: capacity never runs ahead of the rows seen (a growing
-  // vector would hold up to twice as much).
-  std::vector<guid_key> merged;
-  merged.reserve(sorted_.size() + recent_.size());
-  std::merge(sorted_.begin(), sorted_.end(), recent_.begin(), recent_.end(),
-             std::back_inserter(merged));
-  sorted_.swap(merged);
+  for (std::size_t i = 0; i < recent_.size();) {
+    if (chunks_.empty() || chunks_.back().size() == chunk_keys_) {
+      chunks_.emplace_back();
+      chunks_.back().reserve(chunk_keys_);
+    }
+    auto& chunk = chunks_.back();
+    const auto take = std::min(chunk_keys_ - chunk.size(), recent_.size() - i);
+    const auto old_size = static_cast<std::ptrdiff_t>(chunk.size());
+    const auto from = recent_.begin() + static_cast<std::ptrdiff_t>(i);
+    chunk.insert(chunk.end(), from, from + static_cast<std::ptrdiff_t>(take));
+    std::inplace_merge(chunk.begin(), chunk.begin() + old_size, chunk.end());
+    i += take;
+  }
   recent_.clear();
 }
 

@@ -690,6 +690,20 @@ TEST_CASE("a faulted write drain of 2022 rows and its resume keep every drain in
     rules += R"({"match": {"method": "PATCH", "path": )" + path +
              R"(}, "action": "status", "status": 503, "times": 4},)";
   }
+  // Rows a human edits while their session writes (conformance §12 item 5): the claim passes,
+  // then just before the queue status update lands the row is set to blocked, so the update
+  // meets a new ETag (412) and the session must stop writing to the row.
+  const std::vector<std::string> edited_rows = {generated_id(group, 11), generated_id(group, 512),
+                                                generated_id(group, 1777)};
+  for (const auto& id : edited_rows) {
+    const auto path = R"("^acme_callqueues\\()" + id + R"(\\)$")";
+    rules += R"({"match": {"method": "PATCH", "path": )" + path +
+             R"(}, "action": "latency", "latency_ms": 1, "times": 1},)";
+    rules += R"({"match": {"method": "PATCH", "path": )" + path +
+             R"(}, "action": "human_edit", "when": "before", "times": 1, "target": {"table": )"
+             R"("acme_callqueue", "id": ")" +
+             id + R"("}, "changes": {"acme_status": )" + std::to_string(status_blocked) + "}},";
+  }
   // Each 429 pauses the whole drain for its Retry-After, so only a few of them.
   rules += R"json(
     {"match": {}, "action": "status", "status": 429, "retry_after_s": 1,
@@ -851,6 +865,29 @@ TEST_CASE("a faulted write drain of 2022 rows and its resume keep every drain in
   for (const auto& [key, n] : phone_calls) foreign += disposition_of.count(key) ? 0 : 1;
   for (const auto& [key, n] : tasks) foreign += disposition_of.count(key) ? 0 : 1;
   CHECK(foreign == 0);
+  // (5) After a session met the human edit (412 on its status update), it sent no further
+  // write for that row: no request after the 412 names the row in its path or body.
+  std::size_t conflicts = 0;
+  std::vector<std::string> written_after_conflict;
+  for (const auto& id : edited_rows) {
+    const auto first_412 = std::find_if(log.begin(), log.end(), [&](const json::value& q) {
+      return patched_row(q) == id && q.find("status")->is_int() &&
+             q.find("status")->as_int() == 412;
+    });
+    if (first_412 == log.end()) continue;  // eligibility blocked it before any write
+    ++conflicts;
+    INFO("edited row " << id);
+    CHECK(text_at(final_items.at(id), "exit_status") == "blocked");
+    CHECK(text_at(final_items.at(id), "block_reason") == "conflict_detected");
+    for (auto q = std::next(first_412); q != log.end(); ++q)
+      if (is_web_write(*q) &&
+          lower(text_at(*q, "path") + json::write_compact(body_of(*q))).find(id) !=
+              std::string::npos)
+        written_after_conflict.push_back(id + " " + text_at(*q, "method") + " " +
+                                         text_at(*q, "path"));
+  }
+  CHECK(conflicts >= 1);
+  CHECK(written_after_conflict.empty());
   // Rows that were not ready were never written to.
   std::size_t touched = 0;
   for (const auto& q : log)
@@ -1188,7 +1225,20 @@ TEST_CASE("a second SIGINT stops at once and --resume-pending finishes the sessi
   exec_sql(env,
            "UPDATE writeback_progress SET lease_expires_at = '2000-01-01T00:00:00.000Z' "
            "WHERE run_status = 'in_progress'");
-  const auto resume = env.run(resume_pending_args());
+  // The resume listens for ctl, its requests held so that it is still running when asked: a
+  // --resume-pending drain refuses enqueue (cli.md §6) and keeps going.
+  env.emu.add_fault(
+      json::parse(R"([{"match": {}, "action": "latency", "latency_ms": 1000, "times": -1}])"));
+  auto resume_args = resume_pending_args();
+  *std::find(resume_args.begin(), resume_args.end(), "none") = "127.0.0.1:0";
+  background_run resuming(env, resume_args);
+  const auto refused = ctl(env, resuming.port(), {"enqueue", generated_id("8c03", 0)});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("enqueue is not accepted by a --resume-pending drain") !=
+        std::string::npos);
+  CHECK(text_at(ctl_status(env, resuming.port()), "state") == "running");
+  env.emu.clear_faults();
+  const auto resume = resuming.wait();
   INFO(resume.out << resume.err);
   CHECK(resume.exit_code == 0);
   REQUIRE(resume.line("report"));

@@ -591,9 +591,10 @@ TEST_CASE("guid keys ignore case and punctuation but not digits", "[drain_logic]
         key_of("00000000-0000-0000-0000-000000000001"));
 }
 
-TEST_CASE("seen rows: each id is new once, across merges of the recent buffer", "[drain_logic]") {
-  seen_rows seen;
-  const std::uint32_t n = 5000;  // several merges of the 1,024-id buffer
+TEST_CASE("seen rows: each id is new once, across merges and chunks", "[drain_logic]") {
+  // Chunks of 1,000 ids: the 512-id merges split across chunk boundaries.
+  seen_rows seen(1000);
+  const std::uint32_t n = 5000;
   for (std::uint32_t i = 0; i < n; ++i) REQUIRE(seen.insert(guid_of(i)));
   CHECK(seen.size() == n);
   // Every id again, in another order and case: none is new.
