@@ -90,24 +90,35 @@ void bench_cells::discard(const std::filesystem::path& dir) const {
   std::filesystem::remove_all(dir, ec);
 }
 
-json::value bench_cells::run_a(std::int64_t rows) {
-  const std::string id = "a-" + std::to_string(rows);
-  announce("cell " + id + ": dry-run drain of " + std::to_string(rows) + " rows");
-  const auto dir = fresh_dir(id);
+emulator_launch bench_cells::emulator_for(std::int64_t rows, const std::filesystem::path& dir) {
   emulator_launch el;
   el.opencloser = settings_.opencloser;
   el.seed = seed_for(rows);
   el.dir = dir;
-  emulator_process emu(el);
-  const double load_before = load_average_1m();
+  return el;
+}
+
+drain_launch bench_cells::drain_for(const emulator_process& emu, const std::filesystem::path& dir,
+                                    bool write, std::optional<int> concurrency) const {
   drain_launch dl;
   dl.opencloser = settings_.opencloser;
   dl.source_dir = settings_.source_dir;
   dl.dir = dir;
   dl.emulator_env = emu.env();
+  dl.write = write;
+  dl.concurrency = concurrency;
   dl.writeback_mode = settings_.writeback_mode;
   dl.timeout = settings_.drain_timeout;
-  const auto drain = run_drain(dl);
+  return dl;
+}
+
+json::value bench_cells::run_a(std::int64_t rows) {
+  const std::string id = "a-" + std::to_string(rows);
+  announce("cell " + id + ": dry-run drain of " + std::to_string(rows) + " rows");
+  const auto dir = fresh_dir(id);
+  emulator_process emu(emulator_for(rows, dir));
+  const double load_before = load_average_1m();
+  const auto drain = run_drain(drain_for(emu, dir, false));
 
   json::value cell;
   cell.set("cell", "a");
@@ -134,23 +145,11 @@ std::pair<json::value, std::optional<json::value>> bench_cells::run_b(int concur
   const auto request_log = dir / "requests.jsonl";
   json::value cell;
   {
-    emulator_launch el;
-    el.opencloser = settings_.opencloser;
-    el.seed = seed_for(settings_.rows_b);
-    el.dir = dir;
+    auto el = emulator_for(settings_.rows_b, dir);
     el.request_log = request_log;
     emulator_process emu(el);
     const double load_before = load_average_1m();
-    drain_launch dl;
-    dl.opencloser = settings_.opencloser;
-    dl.source_dir = settings_.source_dir;
-    dl.dir = dir;
-    dl.emulator_env = emu.env();
-    dl.write = true;
-    dl.concurrency = concurrency;
-    dl.writeback_mode = settings_.writeback_mode;
-    dl.timeout = settings_.drain_timeout;
-    const auto drain = run_drain(dl);
+    const auto drain = run_drain(drain_for(emu, dir, true, concurrency));
     cell.set("cell", "b");
     cell.set("id", id);
     cell.set("rows", settings_.rows_b);
@@ -177,10 +176,7 @@ json::value bench_cells::replay_cell(int concurrency, const std::filesystem::pat
            "'s request log over " + std::to_string(concurrency) + " keep-alive connection(s)");
   // Reseeded: a new emulator process on the same seed, logging its requests as (b)'s did, so
   // it does the same work per request.
-  emulator_launch el;
-  el.opencloser = settings_.opencloser;
-  el.seed = seed_for(settings_.rows_b);
-  el.dir = dir;
+  auto el = emulator_for(settings_.rows_b, dir);
   el.request_log = dir / "replay-requests.jsonl";
   el.name = "replay-emulator";
   emulator_process emu(el);
@@ -239,23 +235,12 @@ json::value bench_cells::run_d() {
            " rows against a budget of " + std::to_string(settings_.throttle_requests) +
            " requests per " + std::to_string(settings_.throttle_window_s) + " s");
   const auto dir = fresh_dir(id);
-  emulator_launch el;
-  el.opencloser = settings_.opencloser;
-  el.seed = seed_for(settings_.rows_d);
-  el.dir = dir;
+  auto el = emulator_for(settings_.rows_d, dir);
   el.throttle_requests = settings_.throttle_requests;
   el.throttle_window_s = settings_.throttle_window_s;
   emulator_process emu(el);
   const double load_before = load_average_1m();
-  drain_launch dl;
-  dl.opencloser = settings_.opencloser;
-  dl.source_dir = settings_.source_dir;
-  dl.dir = dir;
-  dl.emulator_env = emu.env();
-  dl.write = true;
-  dl.writeback_mode = settings_.writeback_mode;
-  dl.timeout = settings_.drain_timeout;
-  const auto drain = run_drain(dl);
+  const auto drain = run_drain(drain_for(emu, dir, true));
 
   json::value cell;
   cell.set("cell", "d");

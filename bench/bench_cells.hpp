@@ -14,6 +14,8 @@
 
 #include "adapters/json/json.hpp"
 #include "bench/bench_settings.hpp"
+#include "bench/drain_process.hpp"
+#include "bench/emulator_process.hpp"
 
 namespace opencloser::bench {
 
@@ -28,6 +30,11 @@ class bench_cells {
 
  private:
   std::filesystem::path seed_for(std::int64_t rows);
+  /// An emulator on the generated seed of `rows` rows, its files in `dir`.
+  emulator_launch emulator_for(std::int64_t rows, const std::filesystem::path& dir);
+  /// A drain against `emu` with the settings' write-back mode and timeout.
+  drain_launch drain_for(const emulator_process& emu, const std::filesystem::path& dir, bool write,
+                         std::optional<int> concurrency = std::nullopt) const;
   std::filesystem::path fresh_dir(const std::string& name) const;
   void discard(const std::filesystem::path& dir) const;
   json::value replay_cell(int concurrency, const std::filesystem::path& dir,

@@ -39,6 +39,9 @@ struct child_usage {
   long involuntary_switches = 0;
 };
 
+/// The whole content of a file the child wrote (empty when it is missing).
+std::string read_text(const std::filesystem::path& path);
+
 class child_process {
  public:
   explicit child_process(const child_spec& spec);

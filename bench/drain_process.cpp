@@ -11,13 +11,6 @@ namespace opencloser::bench {
 
 namespace {
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string last_lines(const std::string& text, std::size_t count) {
   // Skips the trailing newline, then walks back `count` line breaks.
   std::size_t end = text.size();

@@ -11,13 +11,6 @@ namespace opencloser::bench {
 
 namespace {
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string trim(std::string s) {
   const auto first = s.find_first_not_of(" \t\r");
   if (first == std::string::npos) return {};
