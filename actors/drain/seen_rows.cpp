@@ -25,15 +25,19 @@ guid_key key_of(std::string_view guid) {
 }
 
 bool seen_rows::contains(std::string_view id) const {
-  const auto k = key_of(id);
+  return contains_key(key_of(id));
+}
+
+bool seen_rows::contains_key(const guid_key& k) const {
   return std::any_of(chunks_.begin(), chunks_.end(),
                      [&](const auto& c) { return std::binary_search(c.begin(), c.end(), k); }) ||
          std::find(recent_.begin(), recent_.end(), k) != recent_.end();
 }
 
 bool seen_rows::insert(std::string_view id) {
-  if (contains(id)) return false;
-  recent_.push_back(key_of(id));
+  const auto k = key_of(id);
+  if (contains_key(k)) return false;
+  recent_.push_back(k);
   ++size_;
   if (recent_.size() >= recent_limit) merge_recent();
   return true;

@@ -36,6 +36,7 @@ class seen_rows {
   /// (a growing vector would, and peak memory is what the drain is judged by); pages of a
   /// reservation not yet filled are not resident.
   static constexpr std::size_t recent_limit = 512;
+  bool contains_key(const guid_key& k) const;
   void merge_recent();
 
   std::size_t chunk_keys_;
