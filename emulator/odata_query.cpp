@@ -52,17 +52,6 @@ int compare_ci(std::string_view a, std::string_view b) {
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-}  // namespace
-
-std::string fold_case(std::string_view text) {
-  if (!is_ascii(text)) return text::lower(text);
-  std::string out(text);
-  for (auto& c : out) c = ascii_lower(c);
-  return out;
-}
-
-namespace {
-
 bool equals_ci(std::string_view a, std::string_view b) {
   if (is_ascii(a) && is_ascii(b)) return ascii_iequals(a, b);
   return text::lower(a) == text::lower(b);

@@ -54,10 +54,6 @@ struct filter_term {
 /// string) → bad_request. Property names are not checked here.
 std::vector<filter_term> parse_filter(std::string_view text);
 
-/// The text that case-insensitive `eq` compares: two strings are equal for `$filter` exactly
-/// when their folded texts are equal (ASCII lower-cased directly, other text by Unicode rule).
-std::string fold_case(std::string_view text);
-
 /// True when every term holds. `field(property)` gives the row's value or nullptr when absent
 /// (absent counts as null). Strings and GUIDs compare case-insensitively, numbers numerically
 /// (integer vs decimal too); `eq null` matches null or absent, `ne null` the opposite; values of

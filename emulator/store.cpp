@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "actors/common/ids.hpp"
-#include "emulator/odata_query.hpp"
+#include "actors/common/text.hpp"
 
 namespace opencloser::emulator {
 
@@ -13,7 +13,7 @@ namespace {
 std::optional<std::string> index_key(const row& r, const std::string& column) {
   const auto it = r.find(column);
   if (it == r.end() || !it->second.is_string()) return std::nullopt;
-  return fold_case(it->second.as_string());
+  return text::lower(it->second.as_string());
 }
 
 void stamp(row& r, std::int64_t version, std::string_view now) {
@@ -80,7 +80,7 @@ std::vector<const row*> store::rows_with(const table_def& table, const std::stri
                                          std::string_view value) {
   std::vector<const row*> out;
   const auto& index = index_of(table, column);
-  const auto bucket = index.find(fold_case(value));
+  const auto bucket = index.find(text::lower(value));
   if (bucket == index.end()) return out;
   out.reserve(bucket->second.size());
   for (const auto& id : bucket->second) out.push_back(&rows(table).at(id));
@@ -90,7 +90,7 @@ std::vector<const row*> store::rows_with(const table_def& table, const std::stri
 std::size_t store::count_with(const table_def& table, const std::string& column,
                               std::string_view value) {
   const auto& index = index_of(table, column);
-  const auto bucket = index.find(fold_case(value));
+  const auto bucket = index.find(text::lower(value));
   return bucket == index.end() ? 0 : bucket->second.size();
 }
 
@@ -101,7 +101,7 @@ store::index_keys store::keys_before(const std::string& table, const std::string
   for (auto i = indexes_.lower_bound(std::make_pair(table, std::string()));
        i != indexes_.end() && i->first.first == table; ++i)
     keys.emplace_back(
-        &i->second, it == table_rows.end() ? std::nullopt : index_key(it->second, i->first.second));
+        i, it == table_rows.end() ? std::nullopt : index_key(it->second, i->first.second));
   return keys;
 }
 
@@ -110,18 +110,17 @@ void store::update_indexes(const std::string& table, const std::string& id,
   if (before.empty()) return;
   const auto& table_rows = data_[table];
   const auto it = table_rows.find(id);
-  auto i = indexes_.lower_bound(std::make_pair(table, std::string()));
   for (const auto& [index, old_key] : before) {
     const auto new_key =
-        it == table_rows.end() ? std::nullopt : index_key(it->second, i->first.second);
-    ++i;
+        it == table_rows.end() ? std::nullopt : index_key(it->second, index->first.second);
     if (old_key == new_key) continue;
+    auto& buckets = index->second;
     if (old_key) {
-      const auto bucket = index->find(*old_key);
+      const auto bucket = buckets.find(*old_key);
       bucket->second.erase(id);
-      if (bucket->second.empty()) index->erase(bucket);
+      if (bucket->second.empty()) buckets.erase(bucket);
     }
-    if (new_key) (*index)[*new_key].insert(id);
+    if (new_key) buckets[*new_key].insert(id);
   }
 }
 

@@ -66,12 +66,13 @@ class store {
   void remember(const table_def& table, const std::string& id);
   std::int64_t next_version() { return ++version_; }
 
-  /// Folded string value → primary ids, for one column of one table.
+  /// Lower-cased string value (the case rule of `$filter` `eq`) → primary ids, for one column.
   using column_index = std::unordered_map<std::string, std::set<std::string>>;
+  using index_map = std::map<std::pair<std::string, std::string>, column_index, std::less<>>;
   column_index& index_of(const table_def& table, const std::string& column);
   /// The index key of each of `table`'s indexes for row `id` as it is now (nullopt: no string
   /// there), taken before a mutation and handed to `update_indexes` after it.
-  using index_keys = std::vector<std::pair<column_index*, std::optional<std::string>>>;
+  using index_keys = std::vector<std::pair<index_map::iterator, std::optional<std::string>>>;
   index_keys keys_before(const std::string& table, const std::string& id);
   void update_indexes(const std::string& table, const std::string& id, const index_keys& before);
 
@@ -79,7 +80,7 @@ class store {
   std::map<std::string, table_rows, std::less<>> data_;
   std::int64_t version_ = 1000;
   std::uint64_t writes_ = 0;
-  std::map<std::pair<std::string, std::string>, column_index, std::less<>> indexes_;
+  index_map indexes_;  ///< (table, column) → index
 
   struct undo_entry {
     std::string table;
