@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "adapters/dataverse/odata_encoding.hpp"
 #include "bench/bench_seed.hpp"
 #include "bench/cell_figures.hpp"
 #include "bench/drain_process.hpp"
@@ -35,9 +36,9 @@ json::value emulator_counters(const emulator_process& emu) {
 std::string fetch_token(const emulator_process& emu) {
   const auto& env = emu.env();
   const auto body = "grant_type=client_credentials&client_id=" +
-                    encode_url_component(env.at("DATAVERSE_CLIENT_ID"), false) + "&client_secret=" +
-                    encode_url_component(std::string(bench_client_secret), false) +
-                    "&scope=" + encode_url_component(emu.origin() + "/.default", false);
+                    dataverse::percent_encode(env.at("DATAVERSE_CLIENT_ID")) + "&client_secret=" +
+                    dataverse::percent_encode(std::string(bench_client_secret)) +
+                    "&scope=" + dataverse::percent_encode(emu.origin() + "/.default");
   const auto res = fetch(emu.host(), emu.port(), "POST",
                          "/" + env.at("DATAVERSE_TENANT_ID") + "/oauth2/v2.0/token",
                          {{"Content-Type", "application/x-www-form-urlencoded"}}, body);

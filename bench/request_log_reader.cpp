@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "adapters/dataverse/odata_encoding.hpp"
 #include "adapters/json/json.hpp"
 
 namespace opencloser::bench {
@@ -87,10 +88,10 @@ std::string encode_query(const std::string& query) {
     if (!segment.empty()) {
       if (!out.empty()) out.push_back('&');
       const auto eq = segment.find('=');
-      out += encode_url_component(segment.substr(0, eq), false);
+      out += dataverse::percent_encode(segment.substr(0, eq));
       if (eq != std::string::npos) {
         out.push_back('=');
-        out += encode_url_component(segment.substr(eq + 1), false);
+        out += dataverse::percent_encode(segment.substr(eq + 1));
       }
     }
     start = end + 1;
@@ -99,26 +100,6 @@ std::string encode_query(const std::string& query) {
 }
 
 }  // namespace
-
-std::string encode_url_component(const std::string& text, bool keep_structure) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto b = static_cast<unsigned char>(c);
-    const bool plain = std::isalnum(b) != 0 ||
-                       std::string_view("-._~$'(),:@/!*;").find(c) != std::string_view::npos ||
-                       (keep_structure && c == '=');
-    if (plain) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[b >> 4]);
-      out.push_back(hex[b & 15]);
-    }
-  }
-  return out;
-}
 
 recorded_sequence read_request_log(const std::filesystem::path& log,
                                    const replay_rewrite& rewrite) {
@@ -148,7 +129,7 @@ recorded_sequence read_request_log(const std::filesystem::path& log,
     }
     replay_request r;
     r.method = entry.find("method")->as_string();
-    r.target = "/api/data/v9.2/" + encode_url_component(path->as_string(), true);
+    r.target = "/api/data/v9.2/" + dataverse::percent_encode(path->as_string());
     if (const auto* q = entry.find("query"); q && q->is_string() && !q->as_string().empty())
       r.target += "?" + encode_query(q->as_string());
     std::string old_origin;

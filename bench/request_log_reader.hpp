@@ -30,7 +30,4 @@ struct replay_rewrite {
 
 recorded_sequence read_request_log(const std::filesystem::path& log, const replay_rewrite& rewrite);
 
-/// Percent-encodes a decoded path or query component as the product would send it.
-std::string encode_url_component(const std::string& text, bool keep_structure);
-
 }  // namespace opencloser::bench
